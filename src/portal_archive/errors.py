@@ -1,0 +1,135 @@
+"""The exception hierarchy of portal-archive, and nothing else.
+
+Every error the library raises on purpose derives from ``PortalArchiveError``::
+
+    PortalArchiveError
+    ├── ConfigError                  bad settings, unknown profile id
+    │   └── ProfileError             invalid TOML, unknown key, bad regex or selector  (.path, .key)
+    ├── FetchError                   a URL could not be fetched                          (.url, .kind)
+    │   ├── BadStatusError           a final HTTP status such as 404 or 410               (.status)
+    │   │   └── BlockedError         403, 429 after retries, 451: the site refuses us
+    │   ├── RobotsDisallowedError    robots.txt forbids the URL; never retried
+    │   ├── DisallowedURLError       host not in the profile, private address, bad scheme
+    │   ├── ResponseTooLargeError    body over the size cap, before or after decompression
+    │   └── UnreachableError         DNS, connect, timeout, reset, truncated body; the cause is kept
+    ├── ParseError                   a document that cannot be read as an article         (.url)
+    └── ArchiveError                 the archive file cannot be used                      (.path)
+        └── ArchiveLockedError       another process holds the archive or its crawl lock
+
+``kind`` on a FetchError is a short stable word (``not_found``, ``robots``, ``blocked`` …) that
+is stored with the failure in the archive and shown in run reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+__all__ = [
+    "ArchiveError",
+    "ArchiveLockedError",
+    "BadStatusError",
+    "BlockedError",
+    "ConfigError",
+    "DisallowedURLError",
+    "FetchError",
+    "ParseError",
+    "PortalArchiveError",
+    "ProfileError",
+    "ResponseTooLargeError",
+    "RobotsDisallowedError",
+    "UnreachableError",
+]
+
+
+class PortalArchiveError(Exception):
+    """Base class of every error raised by portal-archive on purpose."""
+
+
+class ConfigError(PortalArchiveError):
+    """A setting, option or profile id is not usable."""
+
+
+class ProfileError(ConfigError):
+    """A profile file is invalid. The message names the file and the key."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None, key: str | None = None):
+        where = f"{path}" if path else "profile"
+        if key:
+            where += f": {key}"
+        super().__init__(f"{where}: {message}")
+        self.path = path
+        self.key = key
+
+
+class FetchError(PortalArchiveError):
+    """A URL could not be fetched; raised once retries are exhausted."""
+
+    kind = "fetch_error"
+
+    def __init__(self, message: str, *, url: str):
+        super().__init__(message)
+        self.url = url
+
+
+class BadStatusError(FetchError):
+    """The server answered with a status that ends the attempt (404, 410, 500 after retries)."""
+
+    kind = "bad_status"
+
+    def __init__(self, message: str, *, url: str, status: int):
+        super().__init__(message, url=url)
+        self.status = status
+        if status in (404, 410):
+            self.kind = "not_found"
+
+
+class BlockedError(BadStatusError):
+    """The site refused us (403, 451, or 429 after every retry)."""
+
+    kind = "blocked"
+
+
+class RobotsDisallowedError(FetchError):
+    """robots.txt forbids this URL, or robots.txt could not be read (RFC 9309: disallow all)."""
+
+    kind = "robots"
+
+
+class DisallowedURLError(FetchError):
+    """The URL, or a redirect to it, leaves the profile's hosts or points at a private address."""
+
+    kind = "disallowed"
+
+
+class ResponseTooLargeError(FetchError):
+    """The body is larger than the cap, before or after decompression."""
+
+    kind = "too_large"
+
+
+class UnreachableError(FetchError):
+    """Network failure: DNS, connect, timeout, reset or a truncated body. Transient."""
+
+    kind = "unreachable"
+
+
+class ParseError(PortalArchiveError):
+    """A document cannot be read as an article (empty, binary, no title, no body)."""
+
+    kind = "parse_error"
+
+    def __init__(self, message: str, *, url: str | None = None):
+        super().__init__(f"{message}" + (f" ({url})" if url else ""))
+        self.url = url
+
+
+class ArchiveError(PortalArchiveError):
+    """The archive file cannot be opened, read or written."""
+
+    def __init__(self, message: str, *, path: Path | str | None = None):
+        super().__init__(f"{path}: {message}" if path else message)
+        self.path = path
+
+
+class ArchiveLockedError(ArchiveError):
+    """Another process is writing to the archive, or another crawl holds its lock."""

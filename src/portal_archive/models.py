@@ -1,0 +1,204 @@
+"""The records that travel through the pipeline: Page (raw), Article (extracted), CrawlReport.
+
+No I/O happens here. ``Article.to_dict()`` is a published contract: keys are only ever added.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+__all__ = ["Article", "CrawlReport", "Failure", "Page"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Page:
+    """One HTTP response as it came off the wire, kept before anything is extracted from it.
+
+    ``url`` is the canonical URL the content belongs to (the profile's own URL, even when the
+    page was fetched from a mirror); ``fetch_url`` is what was requested and ``final_url``
+    where the redirects ended. ``body`` holds the decoded-transfer bytes (gzip undone, charset
+    not applied).
+    """
+
+    url: str
+    fetch_url: str
+    final_url: str
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    fetched_at: datetime
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.body).hexdigest()
+
+    def header(self, name: str) -> str | None:
+        """The first header of that name, case-insensitively, or None."""
+        wanted = name.lower()
+        for key, value in self.headers:
+            if key.lower() == wanted:
+                return value
+        return None
+
+    @property
+    def content_type(self) -> str:
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    @property
+    def charset(self) -> str | None:
+        """The charset named in the Content-Type header, if any."""
+        for part in (self.header("content-type") or "").split(";")[1:]:
+            key, _, value = part.partition("=")
+            if key.strip().lower() == "charset" and value.strip():
+                return value.strip().strip("\"'").lower()
+        return None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    """What an article page says, without the portal's chrome.
+
+    ``footer`` maps named fields (``host``, ``operator``, ``site_id_code``, ``icp``,
+    ``security_record``, ``copyright``, ``technical_support``, ``phone`` …) to their values;
+    ``footer_lines`` keeps the footer verbatim, one visible line each.
+    """
+
+    url: str | None
+    title: str | None
+    published: date | None = None
+    updated: date | None = None
+    paragraphs: tuple[str, ...] = ()
+    footer: Mapping[str, str] = field(default_factory=dict)
+    footer_lines: tuple[str, ...] = ()
+    site: str | None = None
+    language: str | None = None
+    encoding: str | None = None
+
+    @property
+    def body_text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dict: dates as ``YYYY-MM-DD`` or None, lists for sequences."""
+        return {
+            "url": self.url,
+            "site": self.site,
+            "title": self.title,
+            "published": self.published.isoformat() if self.published else None,
+            "updated": self.updated.isoformat() if self.updated else None,
+            "paragraphs": list(self.paragraphs),
+            "body_text": self.body_text,
+            "footer": dict(self.footer),
+            "footer_lines": list(self.footer_lines),
+            "language": self.language,
+            "encoding": self.encoding,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Article:
+        """The inverse of ``to_dict`` (``body_text`` is derived, so it is ignored)."""
+        return cls(
+            url=data.get("url"),
+            site=data.get("site"),
+            title=data.get("title"),
+            published=_to_date(data.get("published")),
+            updated=_to_date(data.get("updated")),
+            paragraphs=tuple(data.get("paragraphs") or ()),
+            footer=dict(data.get("footer") or {}),
+            footer_lines=tuple(data.get("footer_lines") or ()),
+            language=data.get("language"),
+            encoding=data.get("encoding"),
+        )
+
+    @property
+    def content_hash(self) -> str:
+        """A hash of what the article says (not of the page bytes): equal hash, same article."""
+        payload = {k: v for k, v in self.to_dict().items() if k not in {"encoding", "url"}}
+        blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
+        return hashlib.sha256(blob).hexdigest()
+
+
+def _to_date(value: object) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """A URL that failed in a crawl, with the kind of failure (see errors.py)."""
+
+    url: str
+    kind: str
+    message: str
+    status: int | None = None
+
+
+@dataclass(slots=True, kw_only=True)
+class CrawlReport:
+    """Counts of one crawl run. Built up by ``crawl()``; read by the CLI and the archive."""
+
+    site: str
+    started_at: datetime
+    finished_at: datetime | None = None
+    listing_pages: int = 0
+    articles_new: int = 0
+    articles_unchanged: int = 0
+    articles_changed: int = 0
+    articles_failed: int = 0
+    listing_failed: int = 0
+    skipped_robots: int = 0
+    bytes_received: int = 0
+    requests: int = 0
+    blocked: bool = False
+    stopped_early: bool = False
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        end = self.finished_at or self.started_at
+        return round((end - self.started_at).total_seconds(), 3)
+
+    @property
+    def articles_seen(self) -> int:
+        return self.articles_new + self.articles_unchanged + self.articles_changed
+
+    @property
+    def exit_code(self) -> int:
+        """0 all fine, 1 some URLs failed, 3 the site blocked or rate-limited us."""
+        if self.blocked:
+            return 3
+        return 1 if self.failures else 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_s": self.duration_s,
+            "listing_pages": self.listing_pages,
+            "listing_failed": self.listing_failed,
+            "articles": {
+                "new": self.articles_new,
+                "unchanged": self.articles_unchanged,
+                "changed": self.articles_changed,
+                "failed": self.articles_failed,
+            },
+            "skipped_robots": self.skipped_robots,
+            "requests": self.requests,
+            "bytes": self.bytes_received,
+            "blocked": self.blocked,
+            "stopped_early": self.stopped_early,
+            "exit_code": self.exit_code,
+            "failures": [
+                {"url": f.url, "kind": f.kind, "status": f.status, "message": f.message}
+                for f in self.failures
+            ],
+        }
