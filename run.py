@@ -81,7 +81,8 @@ def main(argv: list[str]) -> int:
         rest = ["demo", *rest]
     else:
         rest = argv
-    return subprocess.run([str(python), "-m", "portal_archive", *rest], cwd=ROOT).returncode
+    env = {**os.environ, "PORTAL_ARCHIVE_LAUNCHER": "python3 run.py"}
+    return subprocess.run([str(python), "-m", "portal_archive", *rest], cwd=ROOT, env=env).returncode
 
 
 if __name__ == "__main__":

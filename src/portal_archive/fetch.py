@@ -1,0 +1,470 @@
+"""The fetch stage: URL → Page, politely. Owns httpx; nothing above this module sees an httpx type.
+
+One ``httpx.AsyncClient``; redirects followed here (≤ ``max_redirects``), with the host and
+address policy checked at every hop; bodies streamed raw and decompressed here with a cap
+(httpx would inflate a gzip bomb in one step, and returns an empty 200 for a truncated gzip
+stream); a total deadline per response (httpx's read timeout is per chunk); retries for
+network errors, 408, 429 and 5xx only, through tenacity with full-jitter backoff and
+``Retry-After``; robots.txt per RFC 9309 through protego; one request at a time per host
+with a jittered delay between requests. Never imports selectolax.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import random
+import socket
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import TracebackType
+from typing import Final
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+from protego import Protego
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt
+
+from .errors import (
+    BadStatusError,
+    BlockedError,
+    DisallowedURLError,
+    FetchError,
+    ResponseTooLargeError,
+    RobotsDisallowedError,
+    UnreachableError,
+)
+from .models import Page
+from .settings import Settings
+from .urls import canonicalize_url, is_public_address, origin_of
+
+__all__ = ["Fetcher"]
+
+_REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
+_TRANSIENT: Final = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
+_REFUSED: Final = frozenset({401, 403, 451})
+_CHUNK: Final = 64 * 1024
+_ROBOTS_MAX_BYTES: Final = 500 * 1024
+_ROBOTS_TOKEN: Final = "portal-archive"
+
+Sleep = Callable[[float], Awaitable[None]]
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+class _TransientStatusError(BadStatusError):
+    """A status worth retrying (408, 429, 5xx), with the server's Retry-After if it sent one."""
+
+    def __init__(self, message: str, *, url: str, status: int, retry_after: float | None):
+        super().__init__(message, url=url, status=status)
+        self.retry_after = retry_after
+
+
+@dataclass(slots=True)
+class _HostSlot:
+    """Politeness state of one host: one request at a time, and the earliest next start."""
+
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    next_start: float = 0.0
+    crawl_delay: float = 0.0
+
+
+async def _system_resolver(host: str, port: int) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return sorted({str(info[4][0]) for info in infos})
+
+
+class Fetcher:
+    """Fetches pages for a crawl. Use as ``async with Fetcher(settings, allowed_hosts=…) as f``.
+
+    Args:
+        settings: timeouts, delays, retry and size limits, robots and address policy.
+        allowed_hosts: host names requests and redirects may go to; anything else is refused.
+        transport: an httpx transport (tests pass ``httpx.MockTransport``).
+        sleep, clock, rng: injected so tests run on a fake clock.
+        resolver: async ``(host, port) -> [ip, …]`` used for the private-address check.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        allowed_hosts: Iterable[str],
+        delay_s: float | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        sleep: Sleep = asyncio.sleep,
+        clock: Callable[[], float] = time.monotonic,
+        rng: random.Random | None = None,
+        resolver: Resolver = _system_resolver,
+    ) -> None:
+        self.settings = settings
+        self.allowed_hosts = frozenset(h.lower() for h in allowed_hosts)
+        # A profile may ask for more delay than the settings, never less.
+        self.delay_s = max(settings.delay_s, delay_s or 0.0)
+        self._sleep = sleep
+        self._clock = clock
+        self._rng = rng or random.Random()
+        self._resolver = resolver
+        self._slots: dict[str, _HostSlot] = {}
+        self._robots: dict[str, Protego | bool] = {}
+        self._addresses: dict[str, list[str]] = {}
+        self.requests = 0
+        self.bytes_received = 0
+        self._client = httpx.AsyncClient(
+            transport=transport,
+            follow_redirects=False,
+            trust_env=False,
+            timeout=httpx.Timeout(
+                settings.read_timeout_s, connect=settings.connect_timeout_s, pool=None
+            ),
+            limits=httpx.Limits(max_connections=max(settings.max_hosts_in_flight, 1) * 2,
+                                max_keepalive_connections=max(settings.max_hosts_in_flight, 1)),
+            headers={
+                "User-Agent": settings.user_agent,
+                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                "Accept-Encoding": "gzip, deflate",
+                "Accept-Language": "en,zh;q=0.8",
+            },
+        )
+
+    async def __aenter__(self) -> Fetcher:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                        tb: TracebackType | None) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        await self._client.aclose()
+
+    async def fetch(self, url: str, *, canonical_url: str | None = None) -> Page:
+        """Fetch one URL, obeying robots.txt, politeness and the retry policy.
+
+        ``canonical_url`` is recorded as ``Page.url`` (the profile's URL when ``url`` points
+        at a mirror).
+
+        Raises:
+            RobotsDisallowedError, DisallowedURLError, BadStatusError (404/410 are final),
+            BlockedError (403/451, or 429 beyond every retry), ResponseTooLargeError,
+            UnreachableError (network failure after every retry).
+        """
+        url = canonicalize_url(url)
+        await self._check_url(url)
+        if self.settings.respect_robots:
+            await self._check_robots(url)
+        host = (urlsplit(url).hostname or "").lower()
+        slot = self._slots.setdefault(host, _HostSlot())
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_retries + 1),
+            wait=self._backoff,
+            retry=retry_if_exception(lambda exc: isinstance(exc, UnreachableError | _TransientStatusError)),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            async with slot.lock:
+                async for attempt in retrying:
+                    with attempt:
+                        await self._wait_turn(slot)
+                        try:
+                            status, final_url, headers, body = await self._get(url)
+                        finally:
+                            self._schedule_next(slot)
+        except _TransientStatusError as exc:
+            if exc.status == 429:
+                raise BlockedError(f"rate-limited: HTTP 429 after {self.settings.max_retries + 1} "
+                                   f"attempts", url=url, status=429) from exc
+            raise BadStatusError(str(exc), url=url, status=exc.status) from exc
+        return Page(
+            url=canonical_url or url,
+            fetch_url=url,
+            final_url=final_url,
+            status=status,
+            headers=headers,
+            body=body,
+            fetched_at=datetime.now(UTC),
+        )
+
+    # -- politeness -------------------------------------------------------------------------
+
+    async def _wait_turn(self, slot: _HostSlot) -> None:
+        wait = slot.next_start - self._clock()
+        if wait > 0:
+            await self._sleep(wait)
+
+    def _schedule_next(self, slot: _HostSlot) -> None:
+        delay = max(self.delay_s, slot.crawl_delay)
+        jitter = self.settings.jitter
+        factor = 1.0 + jitter * (2 * self._rng.random() - 1) if jitter else 1.0
+        slot.next_start = self._clock() + delay * factor
+
+    def _backoff(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _TransientStatusError) and exc.retry_after is not None:
+            return exc.retry_after
+        # Full jitter (AWS): uniform between 0 and the exponential ceiling.
+        ceiling = min(self.settings.backoff_max_s,
+                      self.settings.backoff_base_s * 2 ** (state.attempt_number - 1))
+        return self._rng.uniform(0, ceiling)
+
+    # -- policy -----------------------------------------------------------------------------
+
+    async def _check_url(self, url: str) -> None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise DisallowedURLError(f"refused: scheme {parts.scheme!r} is not http(s)", url=url)
+        host = (parts.hostname or "").lower()
+        if host not in self.allowed_hosts:
+            raise DisallowedURLError(f"refused: host {host!r} is not one of the profile's hosts",
+                                     url=url)
+        if self.settings.allow_private_networks:
+            return
+        addresses = self._addresses.get(host)
+        if addresses is None:
+            try:
+                addresses = [host] if _is_ip(host) else await self._resolver(
+                    host, parts.port or (443 if parts.scheme == "https" else 80))
+            except OSError as exc:
+                raise UnreachableError(f"cannot resolve {host}: {exc}", url=url) from exc
+            self._addresses[host] = addresses
+        private = [a for a in addresses if not is_public_address(a)]
+        if private or not addresses:
+            raise DisallowedURLError(
+                f"refused: {host} resolves to a private or loopback address ({', '.join(private)});"
+                " pass --allow-private-networks to crawl it", url=url)
+
+    async def _check_robots(self, url: str) -> None:
+        origin = origin_of(url)
+        rules = self._robots.get(origin)
+        if rules is None:
+            rules = await self._load_robots(origin)
+            self._robots[origin] = rules
+        if rules is True:
+            return
+        if rules is False:
+            raise RobotsDisallowedError(
+                "robots.txt could not be read (server error or unreachable): RFC 9309 says "
+                "assume everything is disallowed", url=url)
+        if not rules.can_fetch(url, _ROBOTS_TOKEN):
+            raise RobotsDisallowedError("disallowed by robots.txt", url=url)
+
+    async def _load_robots(self, origin: str) -> Protego | bool:
+        """Parsed rules, True (no robots.txt: allow all) or False (unreachable: disallow all)."""
+        robots_url = origin + "/robots.txt"
+        host = (urlsplit(origin).hostname or "").lower()
+        slot = self._slots.setdefault(host, _HostSlot())
+        try:
+            async with slot.lock:
+                await self._wait_turn(slot)
+                try:
+                    status, _, _, body = await self._get(robots_url, cap=_ROBOTS_MAX_BYTES,
+                                                         max_redirects=5)
+                finally:
+                    self._schedule_next(slot)
+        except ResponseTooLargeError:
+            return False
+        except BadStatusError as exc:
+            # 4xx: "unavailable", crawl freely. 5xx: "unreachable", stay away.
+            return exc.status < 500
+        except FetchError:
+            return False
+        if status >= 300:
+            return True
+        rules = Protego.parse(body.decode("utf-8", errors="replace"))
+        delay = rules.crawl_delay(_ROBOTS_TOKEN)
+        if delay:
+            slot.crawl_delay = min(float(delay), self.settings.max_crawl_delay_s)
+        return rules
+
+    # -- one request, redirects followed ----------------------------------------------------
+
+    async def _get(self, url: str, *, cap: int | None = None,
+                   max_redirects: int | None = None) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
+        cap = cap or self.settings.max_body_bytes
+        hops = self.settings.max_redirects if max_redirects is None else max_redirects
+        current = url
+        for _ in range(hops + 1):
+            await self._check_url(current)
+            try:
+                async with asyncio.timeout(self.settings.total_timeout_s):
+                    status, headers, location, body = await self._send(current, cap)
+            except TimeoutError as exc:
+                raise UnreachableError(
+                    f"no complete response within {self.settings.total_timeout_s:g} s", url=current
+                ) from exc
+            if status in _REDIRECTS and location:
+                current = canonicalize_url(urljoin(current, location))
+                continue
+            if 200 <= status < 300:
+                return status, current, headers, body
+            raise _status_error(current, status, headers, self.settings.max_retry_after_s)
+        raise UnreachableError(f"more than {hops} redirects", url=url)
+
+    async def _send(self, url: str, cap: int) -> tuple[int, tuple[tuple[str, str], ...], str | None, bytes]:
+        request = self._client.build_request("GET", url)
+        self.requests += 1
+        try:
+            response = await self._client.send(request, stream=True)
+            try:
+                headers = tuple((k, v) for k, v in response.headers.multi_items())
+                if response.status_code in _REDIRECTS or response.status_code >= 300:
+                    return response.status_code, headers, response.headers.get("location"), b""
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > cap:
+                    raise ResponseTooLargeError(
+                        f"Content-Length {declared} is over the {cap}-byte cap", url=url)
+                decoder = _Decoder(response.headers.get("content-encoding", ""), cap, url)
+                raw = 0
+                async for chunk in response.aiter_raw(_CHUNK):
+                    raw += len(chunk)
+                    self.bytes_received += len(chunk)
+                    if raw > cap:
+                        raise ResponseTooLargeError(f"body over the {cap}-byte cap", url=url)
+                    decoder.feed(chunk)
+                return response.status_code, headers, None, decoder.finish()
+            finally:
+                await response.aclose()
+        except httpx.UnsupportedProtocol as exc:
+            raise DisallowedURLError(f"refused: unsupported protocol ({exc})", url=url) from exc
+        except httpx.InvalidURL as exc:
+            raise DisallowedURLError(f"refused: invalid URL ({exc})", url=url) from exc
+        except (httpx.TransportError, httpx.DecodingError) as exc:
+            message = str(exc) or type(exc).__name__
+            raise UnreachableError(f"{type(exc).__name__}: {message}", url=url) from exc
+
+
+class _Decoder:
+    """Undo Content-Encoding in bounded steps: a 1 MB gzip bomb costs at most ``cap`` + 64 KiB."""
+
+    def __init__(self, content_encoding: str, cap: int, url: str):
+        codings = [c.strip().lower() for c in content_encoding.split(",") if c.strip()]
+        codings = [c for c in codings if c != "identity"]
+        for coding in codings:
+            if coding not in ("gzip", "x-gzip", "deflate"):
+                raise UnreachableError(f"unsupported Content-Encoding {coding!r}", url=url)
+        # Applied last is undone first.
+        self._stages = [_Inflater(c) for c in reversed(codings)]
+        self._cap = cap
+        self._url = url
+        self._out: list[bytes] = []
+        self._size = 0
+
+    def feed(self, chunk: bytes) -> None:
+        self._collect(self._run(chunk))
+
+    def finish(self) -> bytes:
+        data = b""
+        for i, stage in enumerate(self._stages):
+            tail = stage.flush(self._url)
+            if i + 1 < len(self._stages):
+                tail = self._run(tail, start=i + 1)
+            data += tail
+            if not stage.eof:
+                raise UnreachableError("truncated body: the compressed stream ends early",
+                                       url=self._url)
+        self._collect(data)
+        return b"".join(self._out)
+
+    def _run(self, data: bytes, start: int = 0) -> bytes:
+        for stage in self._stages[start:]:
+            data = stage.inflate(data, self._cap - self._size, self._url)
+        return data
+
+    def _collect(self, data: bytes) -> None:
+        self._size += len(data)
+        if self._size > self._cap:
+            raise ResponseTooLargeError(
+                f"body over the {self._cap}-byte cap after decompression", url=self._url)
+        self._out.append(data)
+
+
+class _Inflater:
+    def __init__(self, coding: str):
+        self._gzip = coding in ("gzip", "x-gzip")
+        self._zlib: zlib._Decompress | None = None
+        self._pending = b""
+
+    @property
+    def eof(self) -> bool:
+        return self._zlib is not None and self._zlib.eof
+
+    def inflate(self, data: bytes, budget: int, url: str) -> bytes:
+        if self._zlib is None:
+            self._pending += data
+            if len(self._pending) < 2:
+                return b""
+            data, self._pending = self._pending, b""
+            if self._gzip:
+                wbits = 16 + zlib.MAX_WBITS
+            else:
+                # "deflate" is zlib-wrapped by the spec, raw deflate by many servers.
+                wbits = zlib.MAX_WBITS if (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0 \
+                    else -zlib.MAX_WBITS
+            self._zlib = zlib.decompressobj(wbits)
+        out: list[bytes] = []
+        size = 0
+        try:
+            while data:
+                piece = self._zlib.decompress(data, _CHUNK)
+                out.append(piece)
+                size += len(piece)
+                if size > budget:
+                    raise ResponseTooLargeError(
+                        f"body over the cap after decompression (stopped at {size} bytes)", url=url)
+                data = self._zlib.unconsumed_tail
+                if self._zlib.eof:
+                    break
+        except zlib.error as exc:
+            raise UnreachableError(f"corrupt compressed body: {exc}", url=url) from exc
+        return b"".join(out)
+
+    def flush(self, url: str) -> bytes:
+        if self._zlib is None:
+            if self._pending:
+                raise UnreachableError("truncated body: the compressed stream ends early", url=url)
+            return b""
+        try:
+            return self._zlib.flush()
+        except zlib.error as exc:
+            raise UnreachableError(f"corrupt compressed body: {exc}", url=url) from exc
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        socket.inet_pton(socket.AF_INET6 if ":" in host else socket.AF_INET, host)
+    except OSError:
+        return False
+    return True
+
+
+def _retry_after(value: str | None, limit: float) -> float | None:
+    """Seconds from a Retry-After header in either form (delta-seconds or HTTP-date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - datetime.now(UTC)).total_seconds(), 0.0)
+
+
+def _status_error(url: str, status: int, headers: tuple[tuple[str, str], ...],
+                  max_retry_after: float) -> FetchError:
+    if status in _TRANSIENT:
+        retry_after = _retry_after(
+            next((v for k, v in headers if k.lower() == "retry-after"), None), max_retry_after)
+        if retry_after is not None and retry_after > max_retry_after:
+            return BlockedError(f"rate-limited: HTTP {status} with Retry-After {retry_after:.0f} s "
+                                f"(more than the {max_retry_after:g} s we wait)", url=url, status=status)
+        return _TransientStatusError(f"HTTP {status}", url=url, status=status,
+                                     retry_after=retry_after)
+    if status in _REFUSED:
+        return BlockedError(f"refused by the site: HTTP {status}", url=url, status=status)
+    return BadStatusError(f"HTTP {status}", url=url, status=status)
