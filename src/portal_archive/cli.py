@@ -8,6 +8,7 @@ site blocked or rate-limited the crawl.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
 import logging
 import os
@@ -38,7 +39,7 @@ from .mirror import serve_directory
 from .models import CrawlReport
 from .profiles import SiteProfile, load_profile, load_profiles
 from .settings import Settings
-from .urls import canonicalize_url
+from .urls import canonicalize_url, is_public_address
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -186,7 +187,7 @@ def crawl(
     site = _guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs))
     if base_url is not None:
         try:
-            base_url = _check_base_url(base_url)
+            base_url = _check_base_url(base_url, allow_private=allow_private_networks)
         except ConfigError as exc:
             _fail(exc, EXIT_USAGE)
     result = _guard(lambda: _run_crawl(settings, site, base_url=base_url, max_pages=max_pages))
@@ -195,11 +196,24 @@ def crawl(
     raise typer.Exit(result.exit_code)
 
 
-def _check_base_url(value: str) -> str:
+def _check_base_url(value: str, *, allow_private: bool) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--base-url {value!r} is not an absolute http(s) URL")
+    host = parts.hostname
+    if not allow_private and (host == "localhost" or (_is_ip_literal(host)
+                                                      and not is_public_address(host))):
+        raise ConfigError(f"--base-url {value!r} is a loopback or private address; "
+                          "add --allow-private-networks to crawl a local mirror")
     return canonicalize_url(value)
+
+
+def _is_ip_literal(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True
 
 
 def _default_site_dir() -> Path:

@@ -173,4 +173,4 @@ class _Run:
         else:
             self.report.listing_failed += 1
         self.archive.record_failure(self.run_id, failure)
-        logger.warning("failed %s: %s", task.url, message)
+        logger.info("failed %s: %s", task.url, message)

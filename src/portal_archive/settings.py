@@ -54,7 +54,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
-        """Defaults overlaid by ``PORTAL_ARCHIVE_DB``, ``_USER_AGENT``, ``_DELAY``, ``_PROFILES``.
+        """Defaults overlaid by ``PORTAL_ARCHIVE_DB``, ``_USER_AGENT``, ``_DELAY``,
+        ``_BUSY_TIMEOUT`` (seconds) and ``_PROFILES`` (folders of profile files).
 
         Raises:
             ConfigError: a variable holds a value of the wrong type.
@@ -70,6 +71,11 @@ class Settings:
                 settings = replace(settings, delay_s=float(value))
             except ValueError as exc:
                 raise ConfigError(f"PORTAL_ARCHIVE_DELAY={value!r} is not a number") from exc
+        if value := env.get("PORTAL_ARCHIVE_BUSY_TIMEOUT"):
+            try:
+                settings = replace(settings, busy_timeout_s=float(value))
+            except ValueError as exc:
+                raise ConfigError(f"PORTAL_ARCHIVE_BUSY_TIMEOUT={value!r} is not a number") from exc
         if value := env.get("PORTAL_ARCHIVE_PROFILES"):
             dirs = tuple(Path(p) for p in value.split(os.pathsep) if p)
             settings = replace(settings, profile_dirs=dirs)

@@ -1,0 +1,159 @@
+"""The extractor on the offline mirror: whole-Article goldens, the seed article, bad input."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from portal_archive import Article, ParseError, extract, load_profile
+from portal_archive.extract import Document, extract_article
+
+from .conftest import FIXTURES, SITE
+
+PROFILE = load_profile("sichuan-en")
+GOLDEN = FIXTURES / "golden" / "sichuan-en"
+SEED_PATH = "/10462/10758/10760/10765/2025/1/6/5c1d3f0e8a7b4b2c9e6f1a2b3c4d5e6f.shtml"
+
+
+def _mirror_articles() -> list[tuple[str, Path]]:
+    cases = []
+    for path in sorted(SITE.rglob("*.shtml")):
+        url = PROFILE.origin + "/" + path.relative_to(SITE).as_posix()
+        if PROFILE.is_article(url):
+            cases.append((url, path))
+    return cases
+
+
+ARTICLES = _mirror_articles()
+
+
+def _golden_path(url: str) -> Path:
+    return GOLDEN / (url.rsplit("/", 1)[1].removesuffix(".shtml") + ".json")
+
+
+def _dump(article: Article) -> str:
+    return json.dumps(article.to_dict(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def test_mirror_has_enough_articles() -> None:
+    assert len(ARTICLES) >= 25
+    news = [u for u, _ in ARTICLES if "/10462/10758/10760/10765/" in u]
+    assert len(news) >= 20
+
+
+@pytest.mark.parametrize(("url", "path"), ARTICLES, ids=[u.rsplit("/", 1)[1] for u, _ in ARTICLES])
+def test_extract_matches_golden(url: str, path: Path, update_golden: bool) -> None:
+    article = extract(path.read_bytes(), url)
+    golden = _golden_path(url)
+    if update_golden:
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(_dump(article), "utf-8")
+    assert golden.exists(), f"no golden for {url}: run pytest --update-golden and review it"
+    assert _dump(article) == golden.read_text("utf-8")
+
+
+@pytest.mark.parametrize(("url", "path"), ARTICLES, ids=[u.rsplit("/", 1)[1] for u, _ in ARTICLES])
+def test_generic_rules_agree_with_profile(url: str, path: Path) -> None:
+    """With no selectors at all, the generic rules find the same article."""
+    expected = json.loads(_golden_path(url).read_text("utf-8"))
+    generic = extract_article(Document.from_bytes(path.read_bytes(), url=url), None).to_dict()
+    for key in ("title", "published", "updated", "paragraphs", "footer", "footer_lines"):
+        assert generic[key] == expected[key], key
+    assert generic["site"] is None
+
+
+def _seed() -> tuple[list[str], list[str], list[str]]:
+    lines = (FIXTURES / "seed" / "sichuan-social-work-2025-01-06.txt").read_text("utf-8").splitlines()
+    title_at = next(i for i, line in enumerate(lines) if line.startswith("The CPC Sichuan"))
+    nav = [line.strip() for line in lines[:title_at] if line.strip()]
+    footer_at = next(i for i, line in enumerate(lines) if line.startswith("Hosted by:"))
+    body = [line for line in lines[title_at + 2:footer_at] if len(line.strip()) > 40]
+    return nav, body, lines[footer_at:]
+
+
+def test_seed_article_is_exact() -> None:
+    nav, body, footer = _seed()
+    article = extract((SITE / SEED_PATH.lstrip("/")).read_bytes(), PROFILE.origin + SEED_PATH)
+    assert article.title == "The CPC Sichuan Provincial Committee Conference on Social Work Held in Chengdu"
+    assert article.updated is not None and article.updated.isoformat() == "2025-01-06"
+    assert list(article.paragraphs) == body
+    assert len(article.paragraphs) == 10
+    assert list(article.footer_lines) == footer
+    text = article.body_text
+    for line in nav + footer + ["Updated:2025.01.06"]:
+        if line not in {"?", "???"}:
+            assert line not in article.paragraphs
+    assert "?" not in "".join(article.footer_lines) and "\ufffd" not in text
+    assert "Updated" not in text
+    assert article.footer == {
+        "host": "General Office of the People's Government of Sichuan Province",
+        "operator": "China Telecom Sichuan Branch",
+        "site_id_code": "5100000062",
+        "icp": "Sichuan ICP No. 13001288",
+        "security_record": "51010402000507",
+    }
+
+
+def test_old_template_gbk_page_keeps_every_character() -> None:
+    path = SITE / "10462/10758/10760/10765/2017/12/28/10441831.shtml"
+    raw = path.read_bytes()
+    with pytest.raises(UnicodeDecodeError):
+        raw.decode("utf-8")  # the page really is GB-encoded
+    article = extract(raw, PROFILE.origin + "/10462/10758/10760/10765/2017/12/28/10441831.shtml")
+    assert article.encoding == "gb18030"
+    assert "People’s Government" in article.title
+    assert article.footer["copyright"].startswith("Copyright held by the General Office")
+    assert article.footer["technical_support"] == "Sichuan Telecom"
+    assert "\ufffd" not in article.body_text and "?" not in article.title
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty document"),
+        (b"   \n\t ", "empty document"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary"),
+        (b"%PDF-1.4\n\x00\x01\x02\x03 stream", "binary"),
+        (b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "no article text"),
+    ],
+    ids=["empty", "whitespace", "png", "pdf", "no-text"],
+)
+def test_extract_rejects_bad_input_with_parse_error(data: bytes, message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        extract(data)
+
+
+def test_extract_accepts_str_and_bytes_alike() -> None:
+    path = SITE / SEED_PATH.lstrip("/")
+    url = PROFILE.origin + SEED_PATH
+    assert extract(path.read_text("utf-8"), url).paragraphs == extract(path.read_bytes(), url).paragraphs
+
+
+def test_extract_without_url_uses_generic_rules() -> None:
+    article = extract((SITE / SEED_PATH.lstrip("/")).read_bytes())
+    assert article.site is None and article.url is None
+    assert len(article.paragraphs) == 10
+
+
+def test_article_to_dict_contract() -> None:
+    article = extract((SITE / SEED_PATH.lstrip("/")).read_bytes(), PROFILE.origin + SEED_PATH)
+    data = article.to_dict()
+    for key in ("url", "title", "published", "updated", "paragraphs", "body_text", "footer",
+                "footer_lines"):
+        assert key in data
+    assert data["body_text"] == "\n".join(data["paragraphs"])
+    assert isinstance(data["footer"], dict) and isinstance(data["footer_lines"], list)
+    assert data["updated"] == "2025-01-06"
+    assert Article.from_dict(data) == article
+
+
+def test_links_resolve_against_the_page_url() -> None:
+    listing = SITE / "10462/10758/10760/10765/index.shtml"
+    doc = Document.from_bytes(listing.read_bytes(),
+                              url=PROFILE.origin + "/10462/10758/10760/10765/index.shtml")
+    links = doc.links()
+    assert PROFILE.origin + SEED_PATH in links
+    assert PROFILE.origin + "/10462/10758/10760/10765/index_1.shtml" in links
+    assert not any(link.startswith(("javascript", "mailto")) for link in links)
