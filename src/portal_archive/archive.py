@@ -452,8 +452,13 @@ class Archive:
             if isinstance(key, int) or str(key).isdigit():
                 row = self.conn.execute(_STORED_SELECT + " WHERE a.id = ?", [int(key)]).fetchone()
             else:
-                row = self.conn.execute(_STORED_SELECT + " WHERE a.url = ?",
-                                        [canonicalize_url(str(key))]).fetchone()
+                # Portals serve one page over http and https alike: either spelling finds it.
+                url = canonicalize_url(str(key))
+                other = ("http://" + url[8:] if url.startswith("https://")
+                         else "https://" + url[7:] if url.startswith("http://") else url)
+                row = self.conn.execute(
+                    _STORED_SELECT + " WHERE a.url IN (?, ?) ORDER BY a.url = ? DESC",
+                    [url, other, url]).fetchone()
         return _row_to_stored(row) if row else None
 
     def iter_articles(self, *, site: str | None = None) -> Iterator[StoredArticle]:
