@@ -246,8 +246,10 @@ class Archive:
 
     def migrate(self) -> list[str]:
         """Apply pending migrations, each in its own IMMEDIATE transaction. Idempotent."""
-        applied = []
+        applied: list[str] = []
         with self._errors():
+            if not self.pending_migrations():
+                return applied  # the common case: no write lock taken at all
             self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                               "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
             for name, step in MIGRATIONS:
