@@ -47,9 +47,9 @@ def _create_venv() -> None:
 
 def _pip(*args: str) -> None:
     python = _venv_python()
-    has_pip = subprocess.run(
-        [str(python), "-m", "pip", "--version"], capture_output=True
-    ).returncode == 0
+    has_pip = (
+        subprocess.run([str(python), "-m", "pip", "--version"], capture_output=True).returncode == 0
+    )
     if has_pip:
         command = [str(python), "-m", "pip", *args]
     else:
@@ -77,12 +77,11 @@ def main(argv: list[str]) -> int:
     command, rest = argv[0], argv[1:]
     if command == "test":
         return subprocess.run([str(python), "-m", "pytest", *rest], cwd=ROOT).returncode
-    if command == "demo":
-        rest = ["demo", *rest]
-    else:
-        rest = argv
+    rest = ["demo", *rest] if command == "demo" else argv
     env = {**os.environ, "PORTAL_ARCHIVE_LAUNCHER": "python3 run.py"}
-    return subprocess.run([str(python), "-m", "portal_archive", *rest], cwd=ROOT, env=env).returncode
+    return subprocess.run(
+        [str(python), "-m", "portal_archive", *rest], cwd=ROOT, env=env
+    ).returncode
 
 
 if __name__ == "__main__":

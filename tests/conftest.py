@@ -29,10 +29,8 @@ class OffMachineConnectionError(AssertionError):
 def _is_loopback(address: Any) -> bool:
     if isinstance(address, tuple):
         host = address[0]
-    elif isinstance(address, str | bytes):  # AF_UNIX paths are local by definition
-        return True
-    else:
-        return False
+    else:  # AF_UNIX paths are local by definition
+        return isinstance(address, str | bytes)
     try:
         return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
     except ValueError:
@@ -66,8 +64,12 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--update-golden", action="store_true", default=False,
-                     help="Rewrite fixtures/golden/*.json from the current extractor.")
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="Rewrite fixtures/golden/*.json from the current extractor.",
+    )
 
 
 @pytest.fixture
@@ -77,10 +79,20 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
 
 @pytest.fixture(autouse=True)
 def _no_proxy_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy", "PORTAL_ARCHIVE_DB", "PORTAL_ARCHIVE_PROFILES",
-                 "PORTAL_ARCHIVE_DELAY", "PORTAL_ARCHIVE_USER_AGENT",
-                 "PORTAL_ARCHIVE_BUSY_TIMEOUT", "PORTAL_ARCHIVE_LAUNCHER"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "PORTAL_ARCHIVE_DB",
+        "PORTAL_ARCHIVE_PROFILES",
+        "PORTAL_ARCHIVE_DELAY",
+        "PORTAL_ARCHIVE_USER_AGENT",
+        "PORTAL_ARCHIVE_BUSY_TIMEOUT",
+        "PORTAL_ARCHIVE_LAUNCHER",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 

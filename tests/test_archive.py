@@ -13,16 +13,27 @@ from portal_archive.archive import MIGRATIONS
 
 
 def page(url: str, body: bytes = b"<html>x</html>") -> Page:
-    return Page(url=url, fetch_url=url, final_url=url, status=200,
-                headers=(("content-type", "text/html"),), body=body,
-                fetched_at=datetime(2025, 1, 7, tzinfo=UTC))
+    return Page(
+        url=url,
+        fetch_url=url,
+        final_url=url,
+        status=200,
+        headers=(("content-type", "text/html"),),
+        body=body,
+        fetched_at=datetime(2025, 1, 7, tzinfo=UTC),
+    )
 
 
 def article(url: str, *paragraphs: str, title: str = "A title", day: int = 6) -> Article:
-    return Article(url=url, title=title, published=date(2025, 1, day),
-                   paragraphs=paragraphs or ("First paragraph about social work.",),
-                   footer={"host": "General Office"}, footer_lines=("Hosted by: General Office",),
-                   site="test")
+    return Article(
+        url=url,
+        title=title,
+        published=date(2025, 1, day),
+        paragraphs=paragraphs or ("First paragraph about social work.",),
+        footer={"host": "General Office"},
+        footer_lines=("Hosted by: General Office",),
+        site="test",
+    )
 
 
 URL = "https://www.example.gov/a.html"
@@ -31,8 +42,14 @@ URL = "https://www.example.gov/a.html"
 def test_schema_and_wal(tmp_path: Path) -> None:
     with Archive.open(tmp_path / "a.db") as archive:
         tables = {r[0] for r in archive.conn.execute("SELECT name FROM sqlite_master")}
-        assert {"pages", "articles", "articles_fts", "runs", "crawl_errors",
-                "schema_migrations"} <= tables
+        assert {
+            "pages",
+            "articles",
+            "articles_fts",
+            "runs",
+            "crawl_errors",
+            "schema_migrations",
+        } <= tables
         assert archive.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert archive.pending_migrations() == []
 
@@ -85,8 +102,9 @@ def test_search_newest_first_with_snippet() -> None:
 
 def test_a_failed_write_leaves_nothing_half_written() -> None:
     archive = Archive.memory()
-    archive.conn.execute("CREATE TRIGGER boom BEFORE INSERT ON articles BEGIN "
-                         "SELECT RAISE(ABORT, 'disk full'); END")
+    archive.conn.execute(
+        "CREATE TRIGGER boom BEFORE INSERT ON articles BEGIN SELECT RAISE(ABORT, 'disk full'); END"
+    )
     with pytest.raises(ArchiveError):
         archive.save_article(page(URL), article(URL))
     # The page row of the same transaction was rolled back with it.
@@ -122,9 +140,12 @@ def test_writer_lock_times_out_as_locked_error(tmp_path: Path) -> None:
 
 def test_crawl_lock_is_exclusive_and_released(tmp_path: Path) -> None:
     with Archive.open(tmp_path / "a.db") as first, Archive.open(tmp_path / "a.db") as second:
-        with first.crawl_lock(), pytest.raises(ArchiveLockedError, match="another crawl"):
-            with second.crawl_lock():
-                pass
+        with (
+            first.crawl_lock(),
+            pytest.raises(ArchiveLockedError, match="another crawl"),
+            second.crawl_lock(),
+        ):
+            pass
         with second.crawl_lock():
             pass
 

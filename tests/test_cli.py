@@ -15,8 +15,9 @@ from portal_archive.cli import app
 
 from .conftest import SITE
 
-SEED_URL = ("https://www.sc.gov.cn/10462/10758/10760/10765/2025/1/6/"
-            "5c1d3f0e8a7b4b2c9e6f1a2b3c4d5e6f.shtml")
+SEED_URL = (
+    "https://www.sc.gov.cn/10462/10758/10760/10765/2025/1/6/5c1d3f0e8a7b4b2c9e6f1a2b3c4d5e6f.shtml"
+)
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> object:
@@ -29,16 +30,36 @@ def cli(*args: str, env: dict[str, str] | None = None) -> object:
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory, mirror_url: str) -> Iterator[Path]:
     db = tmp_path_factory.mktemp("cli") / "archive.db"
-    result = cli("crawl", "sichuan-en", "--db", str(db), "--base-url", mirror_url,
-                 "--allow-private-networks", "--delay", "0")
+    result = cli(
+        "crawl",
+        "sichuan-en",
+        "--db",
+        str(db),
+        "--base-url",
+        mirror_url,
+        "--allow-private-networks",
+        "--delay",
+        "0",
+    )
     assert result.exit_code == 0, result.output
     yield db
 
 
 def test_crawl_writes_report_and_second_run_adds_nothing(tmp_path: Path, mirror_url: str) -> None:
     db, report = tmp_path / "a.db", tmp_path / "run.json"
-    args = ["crawl", "sichuan-en", "--db", str(db), "--base-url", mirror_url,
-            "--allow-private-networks", "--delay", "0", "--report", str(report)]
+    args = [
+        "crawl",
+        "sichuan-en",
+        "--db",
+        str(db),
+        "--base-url",
+        mirror_url,
+        "--allow-private-networks",
+        "--delay",
+        "0",
+        "--report",
+        str(report),
+    ]
     first = cli(*args)
     assert first.exit_code == 0, first.output
     assert "28 new" in first.stdout
@@ -78,15 +99,22 @@ def test_show_gives_every_field(crawled: Path) -> None:
     result = cli("show", SEED_URL, "--db", str(crawled))
     assert result.exit_code == 0
     out = result.stdout
-    assert out.startswith("The CPC Sichuan Provincial Committee Conference on Social Work Held in Chengdu")
+    assert out.startswith(
+        "The CPC Sichuan Provincial Committee Conference on Social Work Held in Chengdu"
+    )
     assert "Updated: 2025-01-06" in out and f"Source:    {SEED_URL}" in out and "Fetched:" in out
     assert "Relevant provincial leaders, heads of pertinent" in out
-    for value in ("General Office of the People's Government of Sichuan Province",
-                  "China Telecom Sichuan Branch", "5100000062", "Sichuan ICP No. 13001288",
-                  "51010402000507"):
+    for value in (
+        "General Office of the People's Government of Sichuan Province",
+        "China Telecom Sichuan Branch",
+        "5100000062",
+        "Sichuan ICP No. 13001288",
+        "51010402000507",
+    ):
         assert value in out
-    data = json.loads(cli("show", SEED_URL.replace("https://", "http://"), "--db", str(crawled),
-                          "--json").stdout)
+    data = json.loads(
+        cli("show", SEED_URL.replace("https://", "http://"), "--db", str(crawled), "--json").stdout
+    )
     assert len(data["paragraphs"]) == 10 and data["capture"]["status"] == 200
     by_id = json.loads(cli("show", str(data["id"]), "--db", str(crawled), "--json").stdout)
     assert by_id == data
@@ -103,10 +131,18 @@ def test_list_filters(crawled: Path) -> None:
     dates = [a["published"] or a["updated"] for a in everything if a["published"] or a["updated"]]
     assert dates == sorted(dates, reverse=True)
     recent = json.loads(cli("list", "--db", str(crawled), "--json", "--since", "2022-01-01").stdout)
-    assert {a["published"] for a in recent} == {"2025-01-06", "2023-11-30", "2022-06-08",
-                                                "2022-04-06", "2022-01-04"}
-    window = json.loads(cli("list", "--db", str(crawled), "--json", "--since", "2018-01-01",
-                            "--until", "2018-01-31").stdout)
+    assert {a["published"] for a in recent} == {
+        "2025-01-06",
+        "2023-11-30",
+        "2022-06-08",
+        "2022-04-06",
+        "2022-01-04",
+    }
+    window = json.loads(
+        cli(
+            "list", "--db", str(crawled), "--json", "--since", "2018-01-01", "--until", "2018-01-31"
+        ).stdout
+    )
     assert {a["published"] for a in window} == {"2018-01-02", "2018-01-10", "2018-01-22"}
     assert json.loads(cli("list", "--db", str(crawled), "--json", "--site", "other").stdout) == []
     table = cli("list", "--db", str(crawled)).stdout.splitlines()
@@ -143,8 +179,11 @@ def test_extract_file_prints_article_json() -> None:
 
 
 def test_extract_url_fetches_it(mirror_url: str) -> None:
-    result = cli("extract", mirror_url + "/10462/10758/10760/10765/2017/12/28/10441831.shtml",
-                 "--allow-private-networks")
+    result = cli(
+        "extract",
+        mirror_url + "/10462/10758/10760/10765/2017/12/28/10441831.shtml",
+        "--allow-private-networks",
+    )
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["encoding"] == "gb18030"
 
@@ -176,14 +215,18 @@ def test_unknown_and_malformed_profiles_exit_2(tmp_path: Path) -> None:
     result = cli("crawl", "no-such-portal", "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 2 and "unknown profile 'no-such-portal'" in result.stderr
     bad = tmp_path / "bad.toml"
-    bad.write_text('id = "bad"\nname = "x"\nbase_url = "https://x.example/"\n'
-                   'start_urls = ["/"]\n[crawl]\narticles = ["("]\n')
+    bad.write_text(
+        'id = "bad"\nname = "x"\nbase_url = "https://x.example/"\n'
+        'start_urls = ["/"]\n[crawl]\narticles = ["("]\n'
+    )
     result = cli("crawl", str(bad), "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 2
     assert str(bad) in result.stderr and "crawl.articles" in result.stderr
     typo = tmp_path / "typo.toml"
-    typo.write_text('id = "typo"\nname = "x"\nbase_url = "https://x.example/"\n'
-                    'start_urls = ["/"]\n[crawl]\narticles = ["x"]\nfolow = ["y"]\n')
+    typo.write_text(
+        'id = "typo"\nname = "x"\nbase_url = "https://x.example/"\n'
+        'start_urls = ["/"]\n[crawl]\narticles = ["x"]\nfolow = ["y"]\n'
+    )
     result = cli("crawl", str(typo), "--db", str(tmp_path / "a.db"))
     assert result.exit_code == 2 and "crawl.folow" in result.stderr
     assert not (tmp_path / "a.db").exists()
@@ -193,8 +236,11 @@ def test_corrupt_archive_is_left_as_it_was(tmp_path: Path, mirror_url: str) -> N
     db = tmp_path / "archive.db"
     db.write_bytes(b"this is not a database" * 100)
     before = db.read_bytes()
-    for args in (["search", "x"], ["list"], ["crawl", "sichuan-en", "--base-url", mirror_url,
-                                             "--allow-private-networks"]):
+    for args in (
+        ["search", "x"],
+        ["list"],
+        ["crawl", "sichuan-en", "--base-url", mirror_url, "--allow-private-networks"],
+    ):
         result = cli(*args, "--db", str(db))
         assert result.exit_code == 2, args
         assert "not a usable archive" in result.stderr or "not a" in result.stderr
@@ -211,8 +257,15 @@ def test_missing_archive_for_queries(tmp_path: Path) -> None:
 def test_second_crawl_while_one_runs_exits_at_once(crawled: Path, mirror_url: str) -> None:
     with open(crawled.with_name(crawled.name + ".lock"), "a+") as lock:
         fcntl.flock(lock.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        result = cli("crawl", "sichuan-en", "--db", str(crawled), "--base-url", mirror_url,
-                     "--allow-private-networks")
+        result = cli(
+            "crawl",
+            "sichuan-en",
+            "--db",
+            str(crawled),
+            "--base-url",
+            mirror_url,
+            "--allow-private-networks",
+        )
     assert result.exit_code == 2 and "another crawl is running" in result.stderr
 
 
@@ -220,8 +273,16 @@ def test_archive_locked_by_a_writer(crawled: Path, mirror_url: str) -> None:
     other = sqlite3.connect(crawled, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
     try:
-        result = cli("crawl", "sichuan-en", "--db", str(crawled), "--base-url", mirror_url,
-                     "--allow-private-networks", env={"PORTAL_ARCHIVE_BUSY_TIMEOUT": "0.2"})
+        result = cli(
+            "crawl",
+            "sichuan-en",
+            "--db",
+            str(crawled),
+            "--base-url",
+            mirror_url,
+            "--allow-private-networks",
+            env={"PORTAL_ARCHIVE_BUSY_TIMEOUT": "0.2"},
+        )
         # Readers are never blocked by the writer (WAL).
         assert cli("search", "social", "--db", str(crawled)).exit_code == 0
     finally:
@@ -243,8 +304,15 @@ def test_blocked_crawl_exits_3(tmp_path: Path, site_copy: Path) -> None:
             self.end_headers()
 
     with serve_directory(site_copy, handler=Refusing) as url:
-        result = cli("crawl", "sichuan-en", "--db", str(tmp_path / "a.db"), "--base-url", url,
-                     "--allow-private-networks")
+        result = cli(
+            "crawl",
+            "sichuan-en",
+            "--db",
+            str(tmp_path / "a.db"),
+            "--base-url",
+            url,
+            "--allow-private-networks",
+        )
     assert result.exit_code == 3
     assert "refused or rate-limited" in result.stderr
 

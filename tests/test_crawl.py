@@ -15,17 +15,26 @@ from portal_archive.crawl import fetch_hosts
 from portal_archive.mirror import MirrorHandler, serve_directory
 
 PROFILE = load_profile("sichuan-en")
-FAST = Settings(allow_private_networks=True, delay_s=0.0, jitter=0.0, backoff_base_s=0.01,
-                backoff_max_s=0.05, max_retries=2)
+FAST = Settings(
+    allow_private_networks=True,
+    delay_s=0.0,
+    jitter=0.0,
+    backoff_base_s=0.01,
+    backoff_max_s=0.05,
+    max_retries=2,
+)
 N_ARTICLES = 28
 N_LISTINGS = 8
 
 
-def run(archive: Archive, base_url: str, settings: Settings = FAST, **kwargs: object) -> CrawlReport:
+def run(
+    archive: Archive, base_url: str, settings: Settings = FAST, **kwargs: object
+) -> CrawlReport:
     async def main() -> CrawlReport:
         async with Fetcher(settings, allowed_hosts=fetch_hosts(PROFILE, base_url)) as fetcher:
-            return await crawl(PROFILE, fetcher=fetcher, archive=archive, base_url=base_url,
-                               **kwargs)  # type: ignore[arg-type]
+            return await crawl(
+                PROFILE, fetcher=fetcher, archive=archive, base_url=base_url, **kwargs
+            )  # type: ignore[arg-type]
 
     return asyncio.run(main())
 
@@ -33,7 +42,8 @@ def run(archive: Archive, base_url: str, settings: Settings = FAST, **kwargs: ob
 def article_rows(archive: Archive) -> list[tuple[object, ...]]:
     return archive.conn.execute(
         "SELECT url, title, published, updated, paragraphs, footer, content_hash, fetched_at"
-        " FROM articles ORDER BY url").fetchall()
+        " FROM articles ORDER BY url"
+    ).fetchall()
 
 
 @pytest.fixture
@@ -99,12 +109,15 @@ def test_second_crawl_adds_nothing_and_changes_nothing(archive: Archive, mirror_
     assert report.articles_unchanged == N_ARTICLES
     assert article_rows(archive) == before_rows
     after = archive.counts()
-    assert after["pages"] == before_counts["pages"] and after["articles"] == before_counts["articles"]
+    assert (
+        after["pages"] == before_counts["pages"] and after["articles"] == before_counts["articles"]
+    )
     assert after["runs"] == before_counts["runs"] + 1
 
 
 def test_same_mirror_on_another_port_archives_the_same_rows(
-        tmp_path: Path, mirror_url: str, site_dir: Path) -> None:
+    tmp_path: Path, mirror_url: str, site_dir: Path
+) -> None:
     with Archive.open(tmp_path / "a.db") as first:
         run(first, mirror_url)
         rows_a = [r[:7] for r in article_rows(first)]
@@ -126,7 +139,8 @@ def test_robots_txt_is_obeyed(archive: Archive, recording: tuple[str, type, Path
 
 
 def test_failed_url_is_recorded_and_the_crawl_goes_on(
-        archive: Archive, recording: tuple[str, type, Path]) -> None:
+    archive: Archive, recording: tuple[str, type, Path]
+) -> None:
     url, handler, root = recording
     missing = root / "10462/10758/10760/10765/2018/7/9/10454731.shtml"
     missing.unlink()
@@ -150,7 +164,8 @@ def test_transient_errors_are_retried(archive: Archive, recording: tuple[str, ty
 
 
 def test_rate_limited_crawl_stops_and_says_blocked(
-        archive: Archive, recording: tuple[str, type, Path]) -> None:
+    archive: Archive, recording: tuple[str, type, Path]
+) -> None:
     url, handler, _ = recording
     handler.faults["/10462/10758/index.shtml"] = [(429, {"Retry-After": "86400"})]
     report = run(archive, url)
@@ -166,7 +181,8 @@ def test_max_pages_stops_early(archive: Archive, mirror_url: str) -> None:
 
 
 def test_politeness_delay_between_requests(
-        archive: Archive, recording: tuple[str, type, Path]) -> None:
+    archive: Archive, recording: tuple[str, type, Path]
+) -> None:
     url, handler, _ = recording
     settings = replace(FAST, delay_s=0.05, jitter=0.5)
     times: list[float] = []
@@ -186,7 +202,8 @@ def test_politeness_delay_between_requests(
 
 
 def test_crawl_never_requests_off_profile_links(
-        archive: Archive, recording: tuple[str, type, Path]) -> None:
+    archive: Archive, recording: tuple[str, type, Path]
+) -> None:
     url, handler, _ = recording
     run(archive, url)
     # Chrome links (Chinese site, search, gov.cn) exist on every page; none is requested.

@@ -65,18 +65,23 @@ def test_generic_rules_agree_with_profile(url: str, path: Path) -> None:
 
 
 def _seed() -> tuple[list[str], list[str], list[str]]:
-    lines = (FIXTURES / "seed" / "sichuan-social-work-2025-01-06.txt").read_text("utf-8").splitlines()
+    lines = (
+        (FIXTURES / "seed" / "sichuan-social-work-2025-01-06.txt").read_text("utf-8").splitlines()
+    )
     title_at = next(i for i, line in enumerate(lines) if line.startswith("The CPC Sichuan"))
     nav = [line.strip() for line in lines[:title_at] if line.strip()]
     footer_at = next(i for i, line in enumerate(lines) if line.startswith("Hosted by:"))
-    body = [line for line in lines[title_at + 2:footer_at] if len(line.strip()) > 40]
+    body = [line for line in lines[title_at + 2 : footer_at] if len(line.strip()) > 40]
     return nav, body, lines[footer_at:]
 
 
 def test_seed_article_is_exact() -> None:
     nav, body, footer = _seed()
     article = extract((SITE / SEED_PATH.lstrip("/")).read_bytes(), PROFILE.origin + SEED_PATH)
-    assert article.title == "The CPC Sichuan Provincial Committee Conference on Social Work Held in Chengdu"
+    assert (
+        article.title
+        == "The CPC Sichuan Provincial Committee Conference on Social Work Held in Chengdu"
+    )
     assert article.updated is not None and article.updated.isoformat() == "2025-01-06"
     assert list(article.paragraphs) == body
     assert len(article.paragraphs) == 10
@@ -128,7 +133,10 @@ def test_extract_rejects_bad_input_with_parse_error(data: bytes, message: str) -
 def test_extract_accepts_str_and_bytes_alike() -> None:
     path = SITE / SEED_PATH.lstrip("/")
     url = PROFILE.origin + SEED_PATH
-    assert extract(path.read_text("utf-8"), url).paragraphs == extract(path.read_bytes(), url).paragraphs
+    assert (
+        extract(path.read_text("utf-8"), url).paragraphs
+        == extract(path.read_bytes(), url).paragraphs
+    )
 
 
 def test_extract_without_url_uses_generic_rules() -> None:
@@ -140,8 +148,16 @@ def test_extract_without_url_uses_generic_rules() -> None:
 def test_article_to_dict_contract() -> None:
     article = extract((SITE / SEED_PATH.lstrip("/")).read_bytes(), PROFILE.origin + SEED_PATH)
     data = article.to_dict()
-    for key in ("url", "title", "published", "updated", "paragraphs", "body_text", "footer",
-                "footer_lines"):
+    for key in (
+        "url",
+        "title",
+        "published",
+        "updated",
+        "paragraphs",
+        "body_text",
+        "footer",
+        "footer_lines",
+    ):
         assert key in data
     assert data["body_text"] == "\n".join(data["paragraphs"])
     assert isinstance(data["footer"], dict) and isinstance(data["footer_lines"], list)
@@ -151,8 +167,9 @@ def test_article_to_dict_contract() -> None:
 
 def test_links_resolve_against_the_page_url() -> None:
     listing = SITE / "10462/10758/10760/10765/index.shtml"
-    doc = Document.from_bytes(listing.read_bytes(),
-                              url=PROFILE.origin + "/10462/10758/10760/10765/index.shtml")
+    doc = Document.from_bytes(
+        listing.read_bytes(), url=PROFILE.origin + "/10462/10758/10760/10765/index.shtml"
+    )
     links = doc.links()
     assert PROFILE.origin + SEED_PATH in links
     assert PROFILE.origin + "/10462/10758/10760/10765/index_1.shtml" in links

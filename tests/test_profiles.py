@@ -1,4 +1,4 @@
-"""Profile files: the shipped ones honour the contract; bad ones fail at load, naming file and key."""
+"""Profile files: shipped ones honour the contract; bad ones fail at load, naming file and key."""
 
 from __future__ import annotations
 
@@ -77,16 +77,35 @@ def test_profile_without_selectors_loads(tmp_path: Path) -> None:
         (VALID.replace("'^/news/\\d{4}/[\\w-]+\\.html$'", "'(unclosed'"), "crawl.articles"),
         (VALID + "[selectors]\ntitle = ['h1[']\n", "selectors.title"),
         (VALID.replace('id = "example"', 'id = "Example Id"'), "id"),
-        (VALID.replace('base_url = "https://www.example.gov/"', 'base_url = "ftp://x"'), "base_url"),
-        (VALID.replace('start_urls = ["/news/index.html"]', 'start_urls = ["https://other.example/"]'),
-         "start_urls"),
+        (
+            VALID.replace('base_url = "https://www.example.gov/"', 'base_url = "ftp://x"'),
+            "base_url",
+        ),
+        (
+            VALID.replace(
+                'start_urls = ["/news/index.html"]', 'start_urls = ["https://other.example/"]'
+            ),
+            "start_urls",
+        ),
         (VALID.replace('start_urls = ["/news/index.html"]', "start_urls = []"), "start_urls"),
         (VALID.replace('name = "Example ministry"', ""), "name"),
         (VALID + "[selectors]\nbody = 3\n", "selectors.body"),
         (VALID.replace("[crawl]", "[crawl]\ndelay_s = -1"), "crawl.delay_s"),
     ],
-    ids=["unknown-top", "unknown-crawl", "unknown-selector", "bad-regex", "bad-css", "bad-id",
-         "bad-base-url", "offsite-start", "no-start", "no-name", "selector-type", "neg-delay"],
+    ids=[
+        "unknown-top",
+        "unknown-crawl",
+        "unknown-selector",
+        "bad-regex",
+        "bad-css",
+        "bad-id",
+        "bad-base-url",
+        "offsite-start",
+        "no-start",
+        "no-name",
+        "selector-type",
+        "neg-delay",
+    ],
 )
 def test_invalid_profile_names_file_and_key(tmp_path: Path, text: str, key: str) -> None:
     path = write(tmp_path, text)

@@ -5,7 +5,8 @@ The pipeline, one module per stage: URL → ``fetch`` → Page (kept raw) → ``
 Article → ``archive`` → query; ``crawl`` drives it, ``cli`` wraps it.
 
 >>> from portal_archive import extract
->>> article = extract(open("page.html", "rb").read(), url="https://www.sc.gov.cn/…")  # doctest: +SKIP
+>>> html = open("page.html", "rb").read()  # doctest: +SKIP
+>>> article = extract(html, url="https://www.sc.gov.cn/…")  # doctest: +SKIP
 >>> article.to_dict()["title"]  # doctest: +SKIP
 """
 

@@ -22,13 +22,23 @@ _DATE: Final = re.compile(
 # Label -> kind. "Updated" is what sc.gov.cn's English pages show; the Chinese portals say
 # 发布时间 / 发布日期 for publication.
 _LABELS: Final[tuple[tuple[re.Pattern[str], DateKind], ...]] = (
-    (re.compile(r"^(?:last\s+)?(?:updated?|modified|update\s+time)\s*(?:on|at)?\s*[:：]?", re.I),
-     "updated"),
+    (
+        re.compile(r"^(?:last\s+)?(?:updated?|modified|update\s+time)\s*(?:on|at)?\s*[:：]?", re.I),
+        "updated",
+    ),
     (re.compile(r"^(?:更新时间|更新日期|修改时间)\s*[:：]?"), "updated"),
-    (re.compile(r"^(?:release\s+time|released|release\s+date|published(?:\s+on)?|"
-                r"publish(?:ed)?\s+(?:date|time)|date|time|posted(?:\s+on)?)\s*[:：]?", re.I),
-     "published"),
-    (re.compile(r"^(?:发布时间|发布日期|发表时间|时间|日期|成文日期|印发日期)\s*[:：]?"), "published"),
+    (
+        re.compile(
+            r"^(?:release\s+time|released|release\s+date|published(?:\s+on)?|"
+            r"publish(?:ed)?\s+(?:date|time)|date|time|posted(?:\s+on)?)\s*[:：]?",
+            re.I,
+        ),
+        "published",
+    ),
+    (
+        re.compile(r"^(?:发布时间|发布日期|发表时间|时间|日期|成文日期|印发日期)\s*[:：]?"),
+        "published",
+    ),
 )
 _MAX_LINE: Final = 120
 
@@ -37,8 +47,11 @@ def parse_date(text: str) -> date | None:
     """The first valid calendar date in ``text`` (``2025.01.06``, ``2025-1-6``, ``2017年04月22日``,
     ``20250106``, ``2025-01-06T10:49:00+08:00``), or None."""
     for match in _DATE.finditer(text):
-        y, m, d = (match.group("y"), match.group("m"), match.group("d")) if match.group("y") else (
-            match.group("y2"), match.group("m2"), match.group("d2"))
+        y, m, d = (
+            (match.group("y"), match.group("m"), match.group("d"))
+            if match.group("y")
+            else (match.group("y2"), match.group("m2"), match.group("d2"))
+        )
         try:
             return date(int(y), int(m), int(d))
         except ValueError:
@@ -58,14 +71,14 @@ def find_labelled_date(line: str) -> tuple[DateKind, date] | None:
     for pattern, kind in _LABELS:
         match = pattern.match(line)
         if match and match.end() > 0:
-            rest = line[match.end():].strip()
+            rest = line[match.end() :].strip()
             found = _DATE.match(rest)
             if found and (value := parse_date(found.group(0))):
                 return kind, value
     found = _DATE.match(line)
     if found and (value := parse_date(line)) and len(line) - found.end() <= 12:
         # A line that is only a date, perhaps with a time after it.
-        tail = line[found.end():].strip()
+        tail = line[found.end() :].strip()
         if not tail or re.fullmatch(r"[\d:：时分秒\s]+", tail):
             return "published", value
     return None

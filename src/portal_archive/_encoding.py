@@ -20,11 +20,25 @@ __all__ = ["decode_html"]
 # WHATWG maps these labels to gb18030, a superset: Python's strict gb2312 codec fails on
 # name characters such as 镕 and 喆 that official pages use.
 _ALIASES: Final = {
-    "gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "gb_2312-80": "gb18030",
-    "chinese": "gb18030", "csgb2312": "gb18030", "iso-ir-58": "gb18030", "zh_cn": "gb18030",
-    "iso-8859-1": "cp1252", "latin1": "cp1252", "us-ascii": "cp1252", "ascii": "cp1252",
-    "big5": "big5hkscs", "shift_jis": "cp932", "sjis": "cp932", "x-sjis": "cp932",
-    "euc-kr": "cp949", "utf8": "utf-8", "unicode": "utf-8",
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "gb_2312-80": "gb18030",
+    "chinese": "gb18030",
+    "csgb2312": "gb18030",
+    "iso-ir-58": "gb18030",
+    "zh_cn": "gb18030",
+    "iso-8859-1": "cp1252",
+    "latin1": "cp1252",
+    "us-ascii": "cp1252",
+    "ascii": "cp1252",
+    "big5": "big5hkscs",
+    "shift_jis": "cp932",
+    "sjis": "cp932",
+    "x-sjis": "cp932",
+    "euc-kr": "cp949",
+    "utf8": "utf-8",
+    "unicode": "utf-8",
 }
 _BOMS: Final = (
     (codecs.BOM_UTF8, "utf-8"),
@@ -66,7 +80,7 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom):].decode(encoding, errors="replace"), encoding, "bom"
+            return data[len(bom) :].decode(encoding, errors="replace"), encoding, "bom"
 
     declared: list[tuple[str, str]] = []
     if (header := _normalise(header_charset)) is not None:

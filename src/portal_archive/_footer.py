@@ -17,11 +17,17 @@ _LABELS: Final[tuple[tuple[str, str], ...]] = (
     ("host", r"Hosted\s+by|Sponsored\s+by|主办单位|主办"),
     ("organiser", r"Organi[sz]ed\s+by|Undertaken\s+by|承办单位|承办"),
     ("co_organiser", r"Co-?organi[sz]ed\s+by|协办单位|协办"),
-    ("operator", r"Website\s+Operation\s+and\s+Maintenance|Website\s+Maintenance|"
-                 r"Operated\s+by|Maintained\s+by|Operation\s+and\s+Maintenance|"
-                 r"运维单位|运行维护|运维保障|维护单位|运维"),
+    (
+        "operator",
+        r"Website\s+Operation\s+and\s+Maintenance|Website\s+Maintenance|"
+        r"Operated\s+by|Maintained\s+by|Operation\s+and\s+Maintenance|"
+        r"运维单位|运行维护|运维保障|维护单位|运维",
+    ),
     ("technical_support", r"Technical\s+Support|技术支持"),
-    ("site_id_code", r"(?:Government\s+)?Website\s+Identification\s+Code|政府网站标识码|网站标识码"),
+    (
+        "site_id_code",
+        r"(?:Government\s+)?Website\s+Identification\s+Code|政府网站标识码|网站标识码",
+    ),
     # These words also occur inside names ("Telecom"), so they count only before a colon.
     ("phone", r"(?:Tel(?:ephone)?|Phone|联系电话|电话)(?=\s*[:：])"),
     ("address", r"(?:Address|通讯地址|联系地址|地址)(?=\s*[:：])"),
@@ -41,7 +47,8 @@ _ICP: Final = re.compile(
     r"|[\u4e00-\u9fff]ICP备\s*\d+\s*号(?:-\d+)?|ICP证\s*\d+\s*号"
 )
 _SECURITY: Final = re.compile(
-    r"(?:[\w ]*?Security\s+Record\s+No\.?|Public\s+Security\s+(?:Filing|Record)\s+No\.?)\s*[:：]?\s*"
+    r"(?:[\w ]*?Security\s+Record\s+No\.?|Public\s+Security\s+(?:Filing|Record)\s+No\.?)"
+    r"\s*[:：]?\s*"
     r"(?P<number>\d{6,})"
     r"|(?P<zh>[\u4e00-\u9fff]公网安备\s*\d+\s*号)"
 )
@@ -85,5 +92,5 @@ def parse_footer(lines: Iterable[str]) -> dict[str, str]:
                 end = labels[i + 1].start() if i + 1 < len(labels) else len(segment)
                 name = match.lastgroup
                 if name is not None:
-                    put(name, segment[match.end():end])
+                    put(name, segment[match.end() : end])
     return fields

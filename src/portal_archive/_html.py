@@ -14,15 +14,82 @@ __all__ = ["Line", "clean_text", "meta_content", "select_first", "visible_lines"
 
 # Elements that start a new visual line. Everything else flows inline.
 _BLOCK: Final = frozenset(
-    "address article aside blockquote body center dd details dialog dir div dl dt fieldset "
-    "figcaption figure footer form h1 h2 h3 h4 h5 h6 header hgroup hr html legend li main menu "
-    "nav ol p pre section summary table tbody thead tfoot tr ul caption".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "dir",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "legend",
+        "li",
+        "main",
+        "menu",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "thead",
+        "tfoot",
+        "tr",
+        "ul",
+        "caption",
+    ]
 )
 _CELL: Final = frozenset({"td", "th"})
 # Never visible, or not text a reader reads.
 _SKIP: Final = frozenset(
-    "script style noscript template iframe object embed svg math canvas select option "
-    "button input textarea head title meta link video audio map area".split()
+    [
+        "script",
+        "style",
+        "noscript",
+        "template",
+        "iframe",
+        "object",
+        "embed",
+        "svg",
+        "math",
+        "canvas",
+        "select",
+        "option",
+        "button",
+        "input",
+        "textarea",
+        "head",
+        "title",
+        "meta",
+        "link",
+        "video",
+        "audio",
+        "map",
+        "area",
+    ]
 )
 _ASCII_SPACE: Final = re.compile(r"[ \t\n\r\f]+")
 # Indentation that portals type by hand: no-break spaces and the ideographic space.
@@ -110,7 +177,9 @@ def _children(node: LexborNode) -> Iterator[LexborNode]:
         child = child.next
 
 
-def select_first(tree: LexborHTMLParser | LexborNode, selectors: tuple[str, ...]) -> tuple[str, str] | None:
+def select_first(
+    tree: LexborHTMLParser | LexborNode, selectors: tuple[str, ...]
+) -> tuple[str, str] | None:
     """The first selector (in order) that yields non-empty text: ``(selector, text)``.
 
     ``css@attr`` reads the attribute of the first matching element instead of its text.

@@ -48,7 +48,9 @@ def _run_script(conn: sqlite3.Connection, script: str) -> None:
 
 
 def _m001_initial(conn: sqlite3.Connection) -> None:
-    _run_script(conn, """
+    _run_script(
+        conn,
+        """
         CREATE TABLE pages (
             id INTEGER PRIMARY KEY,
             url TEXT NOT NULL,              -- canonical URL the content belongs to
@@ -121,7 +123,8 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
             at TEXT NOT NULL
         );
         CREATE INDEX crawl_errors_url ON crawl_errors(url);
-    """)
+    """,
+    )
 
 
 #: Applied in order, each in its own transaction, recorded in schema_migrations. Never edit
@@ -145,10 +148,18 @@ class StoredArticle:
     sha256: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, **self.article.to_dict(), "fetched_at": self.fetched_at,
-                "first_seen_at": self.first_seen_at,
-                "capture": {"page_id": self.page_id, "final_url": self.final_url,
-                            "status": self.status, "sha256": self.sha256}}
+        return {
+            "id": self.id,
+            **self.article.to_dict(),
+            "fetched_at": self.fetched_at,
+            "first_seen_at": self.first_seen_at,
+            "capture": {
+                "page_id": self.page_id,
+                "final_url": self.final_url,
+                "status": self.status,
+                "sha256": self.sha256,
+            },
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,8 +173,15 @@ class SearchHit:
     snippet: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"id": self.id, "url": self.url, "site": self.site, "title": self.title,
-                "published": self.published, "updated": self.updated, "snippet": self.snippet}
+        return {
+            "id": self.id,
+            "url": self.url,
+            "site": self.site,
+            "title": self.title,
+            "published": self.published,
+            "updated": self.updated,
+            "snippet": self.snippet,
+        }
 
 
 class Archive:
@@ -180,17 +198,23 @@ class Archive:
         self.db = sqlite_utils.Database(conn)
 
     @classmethod
-    def open(cls, path: Path | str, *, readonly: bool = False,
-             busy_timeout_s: float = 10.0) -> Archive:
+    def open(
+        cls, path: Path | str, *, readonly: bool = False, busy_timeout_s: float = 10.0
+    ) -> Archive:
         """Open (and, unless ``readonly``, create and migrate) the archive at ``path``."""
         path = Path(path)
         if readonly and not path.exists():
-            raise ArchiveError("no archive here yet: run `portal-archive crawl` (or `demo`) first",
-                               path=path)
+            raise ArchiveError(
+                "no archive here yet: run `portal-archive crawl` (or `demo`) first", path=path
+            )
         try:
             if readonly:
-                conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
-                                       timeout=busy_timeout_s, isolation_level=None)
+                conn = sqlite3.connect(
+                    f"{path.resolve().as_uri()}?mode=ro",
+                    uri=True,
+                    timeout=busy_timeout_s,
+                    isolation_level=None,
+                )
             else:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 conn = sqlite3.connect(path, timeout=busy_timeout_s, isolation_level=None)
@@ -209,8 +233,11 @@ class Archive:
             if not readonly:
                 archive.migrate()
             elif archive.pending_migrations():
-                raise ArchiveError("made by another version of portal-archive: run a crawl "
-                                   "with this version to upgrade it", path=path)
+                raise ArchiveError(
+                    "made by another version of portal-archive: run a crawl "
+                    "with this version to upgrade it",
+                    path=path,
+                )
         return archive
 
     @classmethod
@@ -232,13 +259,18 @@ class Archive:
     # -- schema -----------------------------------------------------------------------------
 
     def _check_identity(self) -> None:
-        tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+        tables = {
+            r[0] for r in self.conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+        }
         if tables and "schema_migrations" not in tables:
-            raise ArchiveError("is a SQLite database but not a portal-archive archive", path=self.path)
+            raise ArchiveError(
+                "is a SQLite database but not a portal-archive archive", path=self.path
+            )
 
     def pending_migrations(self) -> list[str]:
         have = self.conn.execute(
-            "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'").fetchone()[0]
+            "SELECT count(*) FROM sqlite_master WHERE name = 'schema_migrations'"
+        ).fetchone()[0]
         done = set()
         if have:
             done = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
@@ -250,17 +282,19 @@ class Archive:
         with self._errors():
             if not self.pending_migrations():
                 return applied  # the common case: no write lock taken at all
-            self.conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
-                              "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            self.conn.execute(
+                "CREATE TABLE IF NOT EXISTS schema_migrations "
+                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+            )
             for name, step in MIGRATIONS:
                 with self.transaction():
                     done = self.conn.execute(
-                        "SELECT 1 FROM schema_migrations WHERE name = ?", [name]).fetchone()
+                        "SELECT 1 FROM schema_migrations WHERE name = ?", [name]
+                    ).fetchone()
                     if done:
                         continue
                     step(self.conn)
-                    self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?)",
-                                      [name, _now()])
+                    self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, _now()])
                     applied.append(name)
         return applied
 
@@ -287,7 +321,8 @@ class Archive:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise ArchiveLockedError(
                     "is locked by another process (a crawl or a writer); try again when it ends",
-                    path=self.path) from exc
+                    path=self.path,
+                ) from exc
             raise ArchiveError(f"SQLite error: {exc}", path=self.path) from exc
         except sqlite3.DatabaseError as exc:
             raise ArchiveError(f"not a usable archive ({exc})", path=self.path) from exc
@@ -311,8 +346,9 @@ class Archive:
             except BlockingIOError as exc:
                 handle.seek(0)
                 holder = handle.read().strip() or "another process"
-                raise ArchiveLockedError(f"another crawl is running on this archive ({holder})",
-                                         path=self.path) from exc
+                raise ArchiveLockedError(
+                    f"another crawl is running on this archive ({holder})", path=self.path
+                ) from exc
             handle.seek(0)
             handle.truncate()
             handle.write(f"pid {os.getpid()}\n")
@@ -331,8 +367,9 @@ class Archive:
     def _save_page(self, page: Page) -> int:
         sha = page.sha256
         fetched = page.fetched_at.isoformat()
-        row = self.conn.execute("SELECT id FROM pages WHERE url = ? AND sha256 = ?",
-                                [page.url, sha]).fetchone()
+        row = self.conn.execute(
+            "SELECT id FROM pages WHERE url = ? AND sha256 = ?", [page.url, sha]
+        ).fetchone()
         if row:
             self.conn.execute("UPDATE pages SET last_seen_at = ? WHERE id = ?", [fetched, row[0]])
             return int(row[0])
@@ -340,9 +377,20 @@ class Archive:
             "INSERT INTO pages (url, fetch_url, final_url, status, headers, content_type, body,"
             " compression, size, sha256, fetched_at, last_seen_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, 'zlib', ?, ?, ?, ?)",
-            [page.url, page.fetch_url, page.final_url, page.status,
-             json.dumps(page.headers), page.content_type or None, zlib.compress(page.body, 6),
-             len(page.body), sha, fetched, fetched])
+            [
+                page.url,
+                page.fetch_url,
+                page.final_url,
+                page.status,
+                json.dumps(page.headers),
+                page.content_type or None,
+                zlib.compress(page.body, 6),
+                len(page.body),
+                sha,
+                fetched,
+                fetched,
+            ],
+        )
         return int(cursor.lastrowid or 0)
 
     def save_article(self, page: Page, article: Article) -> SaveResult:
@@ -355,26 +403,31 @@ class Archive:
             raise ArchiveError("an article needs a URL to be archived", path=self.path)
         with self.transaction():
             page_id = self._save_page(page)
-            row = self.conn.execute("SELECT id, content_hash FROM articles WHERE url = ?",
-                                    [article.url]).fetchone()
+            row = self.conn.execute(
+                "SELECT id, content_hash FROM articles WHERE url = ?", [article.url]
+            ).fetchone()
             content_hash = article.content_hash
             if row and row[1] == content_hash:
                 return "unchanged"
             values = _article_to_row(article)
-            values.update(content_hash=content_hash, page_id=page_id,
-                          extractor_version=EXTRACTOR_VERSION,
-                          fetched_at=page.fetched_at.isoformat())
+            values.update(
+                content_hash=content_hash,
+                page_id=page_id,
+                extractor_version=EXTRACTOR_VERSION,
+                fetched_at=page.fetched_at.isoformat(),
+            )
             if row:
-                self.db["articles"].update(row[0], values)
+                self.db.table("articles").update(row[0], values)
                 return "changed"
             values["first_seen_at"] = page.fetched_at.isoformat()
-            self.db["articles"].insert(values)
+            self.db.table("articles").insert(values)
             return "new"
 
     def start_run(self, site: str, started_at: datetime) -> int:
         with self.transaction():
-            cursor = self.conn.execute("INSERT INTO runs (site, started_at) VALUES (?, ?)",
-                                       [site, started_at.isoformat()])
+            cursor = self.conn.execute(
+                "INSERT INTO runs (site, started_at) VALUES (?, ?)", [site, started_at.isoformat()]
+            )
             return int(cursor.lastrowid or 0)
 
     def record_failure(self, run_id: int | None, failure: Failure) -> None:
@@ -382,26 +435,38 @@ class Archive:
             self.conn.execute(
                 "INSERT INTO crawl_errors (run_id, url, kind, status, message, at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
-                [run_id, failure.url, failure.kind, failure.status, failure.message, _now()])
+                [run_id, failure.url, failure.kind, failure.status, failure.message, _now()],
+            )
 
     def finish_run(self, run_id: int, report: CrawlReport) -> None:
         with self.transaction():
             self.conn.execute(
                 "UPDATE runs SET finished_at = ?, exit_code = ?, report = ? WHERE id = ?",
-                [(report.finished_at or datetime.now(UTC)).isoformat(), report.exit_code,
-                 json.dumps(report.to_dict(), ensure_ascii=False), run_id])
+                [
+                    (report.finished_at or datetime.now(UTC)).isoformat(),
+                    report.exit_code,
+                    json.dumps(report.to_dict(), ensure_ascii=False),
+                    run_id,
+                ],
+            )
 
     # -- reads ------------------------------------------------------------------------------
 
     def has_article(self, url: str) -> bool:
         with self._errors():
-            return self.conn.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone() is not None
+            return (
+                self.conn.execute("SELECT 1 FROM articles WHERE url = ?", [url]).fetchone()
+                is not None
+            )
 
     def count_articles(self, site: str | None = None) -> int:
         with self._errors():
             if site:
-                return int(self.conn.execute("SELECT count(*) FROM articles WHERE site = ?",
-                                             [site]).fetchone()[0])
+                return int(
+                    self.conn.execute(
+                        "SELECT count(*) FROM articles WHERE site = ?", [site]
+                    ).fetchone()[0]
+                )
             return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def search(self, query: str, *, limit: int = 20, site: str | None = None) -> list[SearchHit]:
@@ -428,8 +493,14 @@ class Archive:
         with self._errors():
             return [SearchHit(*row) for row in self.conn.execute(sql, params)]
 
-    def list_articles(self, *, since: date | None = None, until: date | None = None,
-                      site: str | None = None, limit: int | None = None) -> list[StoredArticle]:
+    def list_articles(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        site: str | None = None,
+        limit: int | None = None,
+    ) -> list[StoredArticle]:
         """Articles newest first, filtered by date (published, else updated) and site."""
         where, params = [], []
         if since:
@@ -456,11 +527,17 @@ class Archive:
             else:
                 # Portals serve one page over http and https alike: either spelling finds it.
                 url = canonicalize_url(str(key))
-                other = ("http://" + url[8:] if url.startswith("https://")
-                         else "https://" + url[7:] if url.startswith("http://") else url)
+                other = (
+                    "http://" + url[8:]
+                    if url.startswith("https://")
+                    else "https://" + url[7:]
+                    if url.startswith("http://")
+                    else url
+                )
                 row = self.conn.execute(
                     _STORED_SELECT + " WHERE a.url IN (?, ?) ORDER BY a.url = ? DESC",
-                    [url, other, url]).fetchone()
+                    [url, other, url],
+                ).fetchone()
         return _row_to_stored(row) if row else None
 
     def iter_articles(self, *, site: str | None = None) -> Iterator[StoredArticle]:
@@ -473,8 +550,9 @@ class Archive:
     def page_body(self, page_id: int) -> bytes:
         """The stored raw body of a page, decompressed."""
         with self._errors():
-            row = self.conn.execute("SELECT body, compression FROM pages WHERE id = ?",
-                                    [page_id]).fetchone()
+            row = self.conn.execute(
+                "SELECT body, compression FROM pages WHERE id = ?", [page_id]
+            ).fetchone()
         if row is None:
             raise ArchiveError(f"no page {page_id}", path=self.path)
         return zlib.decompress(row[0]) if row[1] == "zlib" else bytes(row[0])
@@ -491,8 +569,10 @@ class Archive:
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for summaries and tests)."""
         with self._errors():
-            return {t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-                    for t in ("pages", "articles", "runs", "crawl_errors")}
+            return {
+                t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+                for t in ("pages", "articles", "runs", "crawl_errors")
+            }
 
 
 _STORED_SELECT: Final = (
@@ -506,27 +586,64 @@ _STORED_SELECT: Final = (
 def _article_to_row(article: Article) -> dict[str, Any]:
     data = article.to_dict()
     return {
-        "url": data["url"], "site": data["site"], "title": data["title"],
-        "published": data["published"], "updated": data["updated"],
+        "url": data["url"],
+        "site": data["site"],
+        "title": data["title"],
+        "published": data["published"],
+        "updated": data["updated"],
         "paragraphs": json.dumps(data["paragraphs"], ensure_ascii=False),
         "body_text": data["body_text"],
         "footer": json.dumps(data["footer"], ensure_ascii=False),
         "footer_lines": json.dumps(data["footer_lines"], ensure_ascii=False),
-        "language": data["language"], "encoding": data["encoding"],
+        "language": data["language"],
+        "encoding": data["encoding"],
     }
 
 
 def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
-    (id_, url, site, title, published, updated, paragraphs, footer, footer_lines, language,
-     encoding, fetched_at, first_seen_at, page_id, final_url, status, sha256) = row
-    article = Article.from_dict({
-        "url": url, "site": site, "title": title, "published": published, "updated": updated,
-        "paragraphs": json.loads(paragraphs), "footer": json.loads(footer),
-        "footer_lines": json.loads(footer_lines), "language": language, "encoding": encoding,
-    })
-    return StoredArticle(id=id_, article=article, fetched_at=fetched_at,
-                         first_seen_at=first_seen_at, page_id=page_id, final_url=final_url,
-                         status=status, sha256=sha256)
+    (
+        id_,
+        url,
+        site,
+        title,
+        published,
+        updated,
+        paragraphs,
+        footer,
+        footer_lines,
+        language,
+        encoding,
+        fetched_at,
+        first_seen_at,
+        page_id,
+        final_url,
+        status,
+        sha256,
+    ) = row
+    article = Article.from_dict(
+        {
+            "url": url,
+            "site": site,
+            "title": title,
+            "published": published,
+            "updated": updated,
+            "paragraphs": json.loads(paragraphs),
+            "footer": json.loads(footer),
+            "footer_lines": json.loads(footer_lines),
+            "language": language,
+            "encoding": encoding,
+        }
+    )
+    return StoredArticle(
+        id=id_,
+        article=article,
+        fetched_at=fetched_at,
+        first_seen_at=first_seen_at,
+        page_id=page_id,
+        final_url=final_url,
+        status=status,
+        sha256=sha256,
+    )
 
 
 _WORD: Final = re.compile(r'"[^"]+"|[^\s"]+')

@@ -114,15 +114,26 @@ def _launcher() -> str:
 # -- crawling -----------------------------------------------------------------------------------
 
 
-def _run_crawl(settings: Settings, profile: SiteProfile, *, base_url: str | None,
-               max_pages: int | None) -> CrawlReport:
+def _run_crawl(
+    settings: Settings, profile: SiteProfile, *, base_url: str | None, max_pages: int | None
+) -> CrawlReport:
     async def main() -> CrawlReport:
-        with Archive.open(settings.db_path, busy_timeout_s=settings.busy_timeout_s) as archive, \
-                archive.crawl_lock():
-            async with Fetcher(settings, allowed_hosts=fetch_hosts(profile, base_url),
-                               delay_s=profile.crawl.delay_s if not base_url else None) as fetcher:
-                return await crawl_site(profile, fetcher=fetcher, archive=archive,
-                                        base_url=base_url, max_pages=max_pages)
+        with (
+            Archive.open(settings.db_path, busy_timeout_s=settings.busy_timeout_s) as archive,
+            archive.crawl_lock(),
+        ):
+            async with Fetcher(
+                settings,
+                allowed_hosts=fetch_hosts(profile, base_url),
+                delay_s=profile.crawl.delay_s if not base_url else None,
+            ) as fetcher:
+                return await crawl_site(
+                    profile,
+                    fetcher=fetcher,
+                    archive=archive,
+                    base_url=base_url,
+                    max_pages=max_pages,
+                )
 
     return asyncio.run(main())
 
@@ -143,8 +154,10 @@ def _report_summary(report: CrawlReport, db_path: Path) -> str:
     if len(report.failures) > 20:
         lines.append(f"  … and {len(report.failures) - 20} more failures (see the report)")
     if report.blocked:
-        lines.append("  the site refused or rate-limited this crawl; it stopped early. "
-                     "Try again later, with a longer --delay.")
+        lines.append(
+            "  the site refused or rate-limited this crawl; it stopped early. "
+            "Try again later, with a longer --delay."
+        )
     return "\n".join(lines)
 
 
@@ -160,18 +173,38 @@ def _write_report(report: CrawlReport, path: Path | None) -> None:
 @app.command()
 def crawl(
     ctx: typer.Context,
-    profile: Annotated[str, typer.Argument(help="A built-in profile id (see `sites`) or a .toml path.")],
+    profile: Annotated[
+        str, typer.Argument(help="A built-in profile id (see `sites`) or a .toml path.")
+    ],
     db: DbOption = None,
-    base_url: Annotated[str | None, typer.Option(
-        "--base-url", help="Fetch from this origin (a mirror); articles keep the profile's URLs.")] = None,
-    max_pages: Annotated[int | None, typer.Option(
-        "--max-pages", min=1, help="Stop after this many requests for pages.")] = None,
-    delay: Annotated[float | None, typer.Option(
-        "--delay", min=0.0, help="Seconds between requests to one host [default: 1.0].")] = None,
-    allow_private_networks: Annotated[bool, typer.Option(
-        "--allow-private-networks", help="Allow loopback and private addresses (a local mirror).")] = False,
-    report: Annotated[Path | None, typer.Option(
-        "--report", dir_okay=False, help="Write the run report as JSON to this file.")] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            "--base-url",
+            help="Fetch from this origin (a mirror); articles keep the profile's URLs.",
+        ),
+    ] = None,
+    max_pages: Annotated[
+        int | None,
+        typer.Option("--max-pages", min=1, help="Stop after this many requests for pages."),
+    ] = None,
+    delay: Annotated[
+        float | None,
+        typer.Option(
+            "--delay", min=0.0, help="Seconds between requests to one host [default: 1.0]."
+        ),
+    ] = None,
+    allow_private_networks: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-networks",
+            help="Allow loopback and private addresses (a local mirror).",
+        ),
+    ] = False,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", dir_okay=False, help="Write the run report as JSON to this file."),
+    ] = None,
 ) -> None:
     """Crawl a portal into the archive.
 
@@ -201,10 +234,13 @@ def _check_base_url(value: str, *, allow_private: bool) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"--base-url {value!r} is not an absolute http(s) URL")
     host = parts.hostname
-    if not allow_private and (host == "localhost" or (_is_ip_literal(host)
-                                                      and not is_public_address(host))):
-        raise ConfigError(f"--base-url {value!r} is a loopback or private address; "
-                          "add --allow-private-networks to crawl a local mirror")
+    if not allow_private and (
+        host == "localhost" or (_is_ip_literal(host) and not is_public_address(host))
+    ):
+        raise ConfigError(
+            f"--base-url {value!r} is a loopback or private address; "
+            "add --allow-private-networks to crawl a local mirror"
+        )
     return canonicalize_url(value)
 
 
@@ -217,8 +253,10 @@ def _is_ip_literal(host: str) -> bool:
 
 
 def _default_site_dir() -> Path:
-    candidates = [Path.cwd() / "fixtures" / "site",
-                  Path(__file__).resolve().parents[2] / "fixtures" / "site"]
+    candidates = [
+        Path.cwd() / "fixtures" / "site",
+        Path(__file__).resolve().parents[2] / "fixtures" / "site",
+    ]
     for candidate in candidates:
         if candidate.is_dir():
             return candidate
@@ -229,16 +267,22 @@ def _default_site_dir() -> Path:
 def demo(
     ctx: typer.Context,
     db: DbOption = None,
-    site_dir: Annotated[Path | None, typer.Option(
-        "--site-dir", file_okay=False, help="The offline mirror [default: fixtures/site].")] = None,
+    site_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--site-dir", file_okay=False, help="The offline mirror [default: fixtures/site]."
+        ),
+    ] = None,
 ) -> None:
     """Serve the offline mirror of the Sichuan English portal on 127.0.0.1, crawl it with the
     real crawler into the archive, and show what to query next."""
     settings = _settings(ctx, db)
     root = site_dir or _default_site_dir()
     if not (root / "robots.txt").is_file():
-        _fail(f"no offline mirror at {root} (run from the project folder, or pass --site-dir)",
-              EXIT_USAGE)
+        _fail(
+            f"no offline mirror at {root} (run from the project folder, or pass --site-dir)",
+            EXIT_USAGE,
+        )
     # Our own server on loopback: no need to wait a second between requests.
     settings = replace(settings, allow_private_networks=True, delay_s=0.02, jitter=0.5)
     profile = _guard(lambda: load_profile("sichuan-en"))
@@ -267,8 +311,11 @@ def demo(
 
 
 def _open_readonly(settings: Settings) -> Archive:
-    return _guard(lambda: Archive.open(settings.db_path, readonly=True,
-                                       busy_timeout_s=settings.busy_timeout_s))
+    return _guard(
+        lambda: Archive.open(
+            settings.db_path, readonly=True, busy_timeout_s=settings.busy_timeout_s
+        )
+    )
 
 
 def _date_of(stored: StoredArticle) -> str:
@@ -333,8 +380,12 @@ def search(
 def list_(
     ctx: typer.Context,
     db: DbOption = None,
-    since: Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")] = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")
+    ] = None,
     site: SiteOption = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")] = None,
     as_json: JsonOption = False,
@@ -348,8 +399,12 @@ def list_(
     with _open_readonly(settings) as archive:
         rows = _guard(lambda: archive.list_articles(since=start, until=end, site=site, limit=limit))
     if as_json:
-        _echo_json([{k: v for k, v in r.to_dict().items() if k not in {"paragraphs", "body_text"}}
-                    for r in rows])
+        _echo_json(
+            [
+                {k: v for k, v in r.to_dict().items() if k not in {"paragraphs", "body_text"}}
+                for r in rows
+            ]
+        )
         return
     table = [(str(r.id), _date_of(r), r.article.site or "", r.article.title or "") for r in rows]
     for line in _table(table, ["id", "date", "site", "title"]):
@@ -382,7 +437,8 @@ def show(
         "=" * min(len(article.title or ""), 100),
         f"Published: {article.published or '-'}    Updated: {article.updated or '-'}",
         f"Source:    {article.url}",
-        f"Fetched:   {stored.fetched_at} (HTTP {stored.status}, {stored.final_url}, sha256 {stored.sha256[:16]}…)",
+        f"Fetched:   {stored.fetched_at} (HTTP {stored.status}, {stored.final_url},"
+        f" sha256 {stored.sha256[:16]}…)",
         f"Site:      {article.site or '-'}    Language: {article.language or '-'}    "
         f"Encoding: {article.encoding or '-'}",
         "",
@@ -401,8 +457,12 @@ def export(
     ctx: typer.Context,
     db: DbOption = None,
     format_: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",
-    output: Annotated[Path | None, typer.Option(
-        "-o", "--output", dir_okay=False, help="Write to this file instead of stdout.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "-o", "--output", dir_okay=False, help="Write to this file instead of stdout."
+        ),
+    ] = None,
     site: SiteOption = None,
 ) -> None:
     """Export every article, one JSON object per line (the Article fields plus id and fetch time).
@@ -413,8 +473,12 @@ def export(
         _fail(f"unknown --format {format_!r} (available: jsonl)", EXIT_USAGE)
     settings = _settings(ctx, db)
     with _open_readonly(settings) as archive:
-        lines = _guard(lambda: [json.dumps(s.to_dict(), ensure_ascii=False)
-                                for s in archive.iter_articles(site=site)])
+        lines = _guard(
+            lambda: [
+                json.dumps(s.to_dict(), ensure_ascii=False)
+                for s in archive.iter_articles(site=site)
+            ]
+        )
     if output is None:
         for line in lines:
             typer.echo(line)
@@ -432,9 +496,20 @@ def sites(ctx: typer.Context, as_json: JsonOption = False) -> None:
     settings: Settings = ctx.obj
     profiles = _guard(lambda: load_profiles(extra_dirs=settings.profile_dirs))
     if as_json:
-        _echo_json([{"id": p.id, "name": p.name, "base_url": p.base_url, "hosts": list(p.hosts),
-                     "start_urls": list(p.start_urls), "language": p.language,
-                     "source": p.source} for p in profiles])
+        _echo_json(
+            [
+                {
+                    "id": p.id,
+                    "name": p.name,
+                    "base_url": p.base_url,
+                    "hosts": list(p.hosts),
+                    "start_urls": list(p.start_urls),
+                    "language": p.language,
+                    "source": p.source,
+                }
+                for p in profiles
+            ]
+        )
         return
     for line in _table([(p.id, p.base_url, p.name) for p in profiles], ["id", "base_url", "name"]):
         typer.echo(line)
@@ -443,20 +518,34 @@ def sites(ctx: typer.Context, as_json: JsonOption = False) -> None:
 @app.command("extract")
 def extract_(
     ctx: typer.Context,
-    source: Annotated[str, typer.Argument(metavar="FILE|URL", help="A saved page, or a URL to fetch.")],
-    url: Annotated[str | None, typer.Option(
-        "--url", help="The page's URL, for a saved file (resolves links, picks a profile).")] = None,
-    profile: Annotated[str | None, typer.Option(
-        "--profile", help="Use this profile's selectors (id or .toml path).")] = None,
-    allow_private_networks: Annotated[bool, typer.Option(
-        "--allow-private-networks", help="Allow fetching from loopback and private addresses.")] = False,
+    source: Annotated[
+        str, typer.Argument(metavar="FILE|URL", help="A saved page, or a URL to fetch.")
+    ],
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url", help="The page's URL, for a saved file (resolves links, picks a profile)."
+        ),
+    ] = None,
+    profile: Annotated[
+        str | None,
+        typer.Option("--profile", help="Use this profile's selectors (id or .toml path)."),
+    ] = None,
+    allow_private_networks: Annotated[
+        bool,
+        typer.Option(
+            "--allow-private-networks", help="Allow fetching from loopback and private addresses."
+        ),
+    ] = False,
 ) -> None:
     """Extract the article from one page and print it as JSON.
 
     Example: portal-archive extract page.html --url https://www.sc.gov.cn/10462/…/x.shtml
     """
     settings: Settings = replace(ctx.obj, allow_private_networks=allow_private_networks)
-    chosen = _guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs)) if profile else None
+    chosen = (
+        _guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs)) if profile else None
+    )
     if source.startswith(("http://", "https://")):
         article = _guard(lambda: asyncio.run(_extract_url(settings, source, chosen)))
     else:

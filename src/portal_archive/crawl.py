@@ -67,8 +67,14 @@ async def crawl(
 
 
 class _Run:
-    def __init__(self, profile: SiteProfile, fetcher: Fetcher, archive: Archive,
-                 base_url: str | None, limit: int | None):
+    def __init__(
+        self,
+        profile: SiteProfile,
+        fetcher: Fetcher,
+        archive: Archive,
+        base_url: str | None,
+        limit: int | None,
+    ):
         self.profile = profile
         self.fetcher = fetcher
         self.archive = archive
@@ -76,7 +82,8 @@ class _Run:
         self.limit = limit
         self.report = CrawlReport(site=profile.id, started_at=datetime.now(UTC))
         self.frontier: deque[_Task] = deque(
-            _Task(url, "listing", start=True) for url in profile.start_urls)
+            _Task(url, "listing", start=True) for url in profile.start_urls
+        )
         self.seen = {task.url for task in self.frontier}
         self.run_id = 0
 
@@ -105,8 +112,9 @@ class _Run:
 
     async def _fetch(self, task: _Task) -> Page | None:
         try:
-            return await self.fetcher.fetch(rebase_url(task.url, self.fetch_origin),
-                                            canonical_url=task.url)
+            return await self.fetcher.fetch(
+                rebase_url(task.url, self.fetch_origin), canonical_url=task.url
+            )
         except RobotsDisallowedError as exc:
             self.report.skipped_robots += 1
             logger.info("skipped %s: %s", task.url, exc)

@@ -5,7 +5,7 @@ Every error the library raises on purpose derives from ``PortalArchiveError``::
     PortalArchiveError
     ├── ConfigError                  bad settings, unknown profile id
     │   └── ProfileError             invalid TOML, unknown key, bad regex or selector  (.path, .key)
-    ├── FetchError                   a URL could not be fetched                          (.url, .kind)
+    ├── FetchError                   a URL could not be fetched                       (.url, .kind)
     │   ├── BadStatusError           a final HTTP status such as 404 or 410               (.status)
     │   │   └── BlockedError         403, 429 after retries, 451: the site refuses us
     │   ├── RobotsDisallowedError    robots.txt forbids the URL; never retried

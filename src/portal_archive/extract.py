@@ -53,8 +53,9 @@ class Document:
     encoding_reason: str
 
     @classmethod
-    def from_bytes(cls, data: bytes | str, *, url: str | None = None,
-                   charset: str | None = None) -> Document:
+    def from_bytes(
+        cls, data: bytes | str, *, url: str | None = None, charset: str | None = None
+    ) -> Document:
         """Decode raw bytes (or take text as is).
 
         Raises:
@@ -105,8 +106,13 @@ def profile_for_url(url: str | None) -> SiteProfile | None:
     return None
 
 
-def extract(html: bytes | str, url: str | None = None, *,
-            profile: SiteProfile | None = None, charset: str | None = None) -> Article:
+def extract(
+    html: bytes | str,
+    url: str | None = None,
+    *,
+    profile: SiteProfile | None = None,
+    charset: str | None = None,
+) -> Article:
     """Extract the article from one page.
 
     ``html`` may be raw bytes (decoded here: BOM, ``charset``, ``<meta>``, detection) or text.
@@ -151,7 +157,8 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
         footer_node = _footer_block(tree, body_node)
 
     footer_lines = tuple(
-        line.text for line in (visible_lines(footer_node) if footer_node is not None else ())
+        line.text
+        for line in (visible_lines(footer_node) if footer_node is not None else ())
         if line.link_density < 0.5
     )
 
@@ -199,7 +206,8 @@ def _title(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
     declared = meta_content(tree, "ArticleTitle", "og:title", "twitter:title")
     headings = [clean_text(h.text(separator=" ")) for h in tree.css("h1")]
     headings = [h for h in headings if len(h) >= 4]
-    page_title = clean_text(tree.css_first("title").text()) if tree.css_first("title") else ""
+    title_node = tree.css_first("title")
+    page_title = clean_text(title_node.text()) if title_node is not None else ""
     for heading in headings:
         if declared and (heading in declared or declared in heading):
             return heading
@@ -298,13 +306,22 @@ def _take_date(dates: dict[DateKind, date], text: str) -> None:
 
 def _meta_dates(tree: LexborHTMLParser, dates: dict[DateKind, date]) -> None:
     if "published" not in dates:
-        raw = meta_content(tree, "PubDate", "firstpublishedtime", "article:published_time",
-                           "publishdate", "dc.date.issued", "dcterms.issued", "og:published_time")
+        raw = meta_content(
+            tree,
+            "PubDate",
+            "firstpublishedtime",
+            "article:published_time",
+            "publishdate",
+            "dc.date.issued",
+            "dcterms.issued",
+            "og:published_time",
+        )
         if raw and (value := parse_date(raw)):
             dates["published"] = value
     if "updated" not in dates:
-        raw = meta_content(tree, "lastmodifiedtime", "article:modified_time", "og:updated_time",
-                           "dcterms.modified")
+        raw = meta_content(
+            tree, "lastmodifiedtime", "article:modified_time", "og:updated_time", "dcterms.modified"
+        )
         if raw and (value := parse_date(raw)):
             dates["updated"] = value
 
@@ -312,8 +329,9 @@ def _meta_dates(tree: LexborHTMLParser, dates: dict[DateKind, date]) -> None:
 _CJK: Final = re.compile(r"[\u4e00-\u9fff]")
 
 
-def _language(tree: LexborHTMLParser, profile: SiteProfile | None,
-              paragraphs: list[str]) -> str | None:
+def _language(
+    tree: LexborHTMLParser, profile: SiteProfile | None, paragraphs: list[str]
+) -> str | None:
     html = tree.css_first("html")
     declared = (html.attrs.get("lang") or "").strip().lower() if html is not None else ""
     if declared:

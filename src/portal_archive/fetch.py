@@ -119,8 +119,10 @@ class Fetcher:
             timeout=httpx.Timeout(
                 settings.read_timeout_s, connect=settings.connect_timeout_s, pool=None
             ),
-            limits=httpx.Limits(max_connections=max(settings.max_hosts_in_flight, 1) * 2,
-                                max_keepalive_connections=max(settings.max_hosts_in_flight, 1)),
+            limits=httpx.Limits(
+                max_connections=max(settings.max_hosts_in_flight, 1) * 2,
+                max_keepalive_connections=max(settings.max_hosts_in_flight, 1),
+            ),
             headers={
                 "User-Agent": settings.user_agent,
                 "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
@@ -132,8 +134,12 @@ class Fetcher:
     async def __aenter__(self) -> Fetcher:
         return self
 
-    async def __aexit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                        tb: TracebackType | None) -> None:
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         await self.aclose()
 
     async def aclose(self) -> None:
@@ -159,7 +165,9 @@ class Fetcher:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._backoff,
-            retry=retry_if_exception(lambda exc: isinstance(exc, UnreachableError | _TransientStatusError)),
+            retry=retry_if_exception(
+                lambda exc: isinstance(exc, UnreachableError | _TransientStatusError)
+            ),
             sleep=self._sleep,
             reraise=True,
         )
@@ -174,8 +182,11 @@ class Fetcher:
                             self._schedule_next(slot)
         except _TransientStatusError as exc:
             if exc.status == 429:
-                raise BlockedError(f"rate-limited: HTTP 429 after {self.settings.max_retries + 1} "
-                                   f"attempts", url=url, status=429) from exc
+                raise BlockedError(
+                    f"rate-limited: HTTP 429 after {self.settings.max_retries + 1} attempts",
+                    url=url,
+                    status=429,
+                ) from exc
             raise BadStatusError(str(exc), url=url, status=exc.status) from exc
         return Page(
             url=canonical_url or url,
@@ -205,8 +216,10 @@ class Fetcher:
         if isinstance(exc, _TransientStatusError) and exc.retry_after is not None:
             return exc.retry_after
         # Full jitter (AWS): uniform between 0 and the exponential ceiling.
-        ceiling = min(self.settings.backoff_max_s,
-                      self.settings.backoff_base_s * 2 ** (state.attempt_number - 1))
+        ceiling = min(
+            self.settings.backoff_max_s,
+            self.settings.backoff_base_s * 2 ** (state.attempt_number - 1),
+        )
         return self._rng.uniform(0, ceiling)
 
     # -- policy -----------------------------------------------------------------------------
@@ -217,15 +230,21 @@ class Fetcher:
             raise DisallowedURLError(f"refused: scheme {parts.scheme!r} is not http(s)", url=url)
         host = (parts.hostname or "").lower()
         if host not in self.allowed_hosts:
-            raise DisallowedURLError(f"refused: host {host!r} is not one of the profile's hosts",
-                                     url=url)
+            raise DisallowedURLError(
+                f"refused: host {host!r} is not one of the profile's hosts", url=url
+            )
         if self.settings.allow_private_networks:
             return
         addresses = self._addresses.get(host)
         if addresses is None:
             try:
-                addresses = [host] if _is_ip(host) else await self._resolver(
-                    host, parts.port or (443 if parts.scheme == "https" else 80))
+                addresses = (
+                    [host]
+                    if _is_ip(host)
+                    else await self._resolver(
+                        host, parts.port or (443 if parts.scheme == "https" else 80)
+                    )
+                )
             except OSError as exc:
                 raise UnreachableError(f"cannot resolve {host}: {exc}", url=url) from exc
             self._addresses[host] = addresses
@@ -233,7 +252,9 @@ class Fetcher:
         if private or not addresses:
             raise DisallowedURLError(
                 f"refused: {host} resolves to a private or loopback address ({', '.join(private)});"
-                " pass --allow-private-networks to crawl it", url=url)
+                " pass --allow-private-networks to crawl it",
+                url=url,
+            )
 
     async def _check_robots(self, url: str) -> None:
         origin = origin_of(url)
@@ -246,7 +267,9 @@ class Fetcher:
         if rules is False:
             raise RobotsDisallowedError(
                 "robots.txt could not be read (server error or unreachable): RFC 9309 says "
-                "assume everything is disallowed", url=url)
+                "assume everything is disallowed",
+                url=url,
+            )
         if not rules.can_fetch(url, _ROBOTS_TOKEN):
             raise RobotsDisallowedError("disallowed by robots.txt", url=url)
 
@@ -259,8 +282,9 @@ class Fetcher:
             async with slot.lock:
                 await self._wait_turn(slot)
                 try:
-                    status, _, _, body = await self._get(robots_url, cap=_ROBOTS_MAX_BYTES,
-                                                         max_redirects=5)
+                    status, _, _, body = await self._get(
+                        robots_url, cap=_ROBOTS_MAX_BYTES, max_redirects=5
+                    )
                 finally:
                     self._schedule_next(slot)
         except ResponseTooLargeError:
@@ -280,8 +304,9 @@ class Fetcher:
 
     # -- one request, redirects followed ----------------------------------------------------
 
-    async def _get(self, url: str, *, cap: int | None = None,
-                   max_redirects: int | None = None) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
+    async def _get(
+        self, url: str, *, cap: int | None = None, max_redirects: int | None = None
+    ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
         cap = cap or self.settings.max_body_bytes
         hops = self.settings.max_redirects if max_redirects is None else max_redirects
         current = url
@@ -302,7 +327,9 @@ class Fetcher:
             raise _status_error(current, status, headers, self.settings.max_retry_after_s)
         raise UnreachableError(f"more than {hops} redirects", url=url)
 
-    async def _send(self, url: str, cap: int) -> tuple[int, tuple[tuple[str, str], ...], str | None, bytes]:
+    async def _send(
+        self, url: str, cap: int
+    ) -> tuple[int, tuple[tuple[str, str], ...], str | None, bytes]:
         request = self._client.build_request("GET", url)
         self.requests += 1
         try:
@@ -314,7 +341,8 @@ class Fetcher:
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > cap:
                     raise ResponseTooLargeError(
-                        f"Content-Length {declared} is over the {cap}-byte cap", url=url)
+                        f"Content-Length {declared} is over the {cap}-byte cap", url=url
+                    )
                 decoder = _Decoder(response.headers.get("content-encoding", ""), cap, url)
                 raw = 0
                 async for chunk in response.aiter_raw(_CHUNK):
@@ -362,8 +390,9 @@ class _Decoder:
                 tail = self._run(tail, start=i + 1)
             data += tail
             if not stage.eof:
-                raise UnreachableError("truncated body: the compressed stream ends early",
-                                       url=self._url)
+                raise UnreachableError(
+                    "truncated body: the compressed stream ends early", url=self._url
+                )
         self._collect(data)
         return b"".join(self._out)
 
@@ -376,7 +405,8 @@ class _Decoder:
         self._size += len(data)
         if self._size > self._cap:
             raise ResponseTooLargeError(
-                f"body over the {self._cap}-byte cap after decompression", url=self._url)
+                f"body over the {self._cap}-byte cap after decompression", url=self._url
+            )
         self._out.append(data)
 
 
@@ -400,8 +430,11 @@ class _Inflater:
                 wbits = 16 + zlib.MAX_WBITS
             else:
                 # "deflate" is zlib-wrapped by the spec, raw deflate by many servers.
-                wbits = zlib.MAX_WBITS if (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0 \
+                wbits = (
+                    zlib.MAX_WBITS
+                    if (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0
                     else -zlib.MAX_WBITS
+                )
             self._zlib = zlib.decompressobj(wbits)
         out: list[bytes] = []
         size = 0
@@ -412,7 +445,8 @@ class _Inflater:
                 size += len(piece)
                 if size > budget:
                     raise ResponseTooLargeError(
-                        f"body over the cap after decompression (stopped at {size} bytes)", url=url)
+                        f"body over the cap after decompression (stopped at {size} bytes)", url=url
+                    )
                 data = self._zlib.unconsumed_tail
                 if self._zlib.eof:
                     break
@@ -455,16 +489,23 @@ def _retry_after(value: str | None, limit: float) -> float | None:
     return max((when - datetime.now(UTC)).total_seconds(), 0.0)
 
 
-def _status_error(url: str, status: int, headers: tuple[tuple[str, str], ...],
-                  max_retry_after: float) -> FetchError:
+def _status_error(
+    url: str, status: int, headers: tuple[tuple[str, str], ...], max_retry_after: float
+) -> FetchError:
     if status in _TRANSIENT:
         retry_after = _retry_after(
-            next((v for k, v in headers if k.lower() == "retry-after"), None), max_retry_after)
+            next((v for k, v in headers if k.lower() == "retry-after"), None), max_retry_after
+        )
         if retry_after is not None and retry_after > max_retry_after:
-            return BlockedError(f"rate-limited: HTTP {status} with Retry-After {retry_after:.0f} s "
-                                f"(more than the {max_retry_after:g} s we wait)", url=url, status=status)
-        return _TransientStatusError(f"HTTP {status}", url=url, status=status,
-                                     retry_after=retry_after)
+            return BlockedError(
+                f"rate-limited: HTTP {status} with Retry-After {retry_after:.0f} s "
+                f"(more than the {max_retry_after:g} s we wait)",
+                url=url,
+                status=status,
+            )
+        return _TransientStatusError(
+            f"HTTP {status}", url=url, status=status, retry_after=retry_after
+        )
     if status in _REFUSED:
         return BlockedError(f"refused by the site: HTTP {status}", url=url, status=status)
     return BadStatusError(f"HTTP {status}", url=url, status=status)

@@ -24,8 +24,17 @@ from .urls import canonicalize_url, origin_of, path_and_query
 __all__ = ["CrawlRules", "Selectors", "SiteProfile", "load_profile", "load_profiles"]
 
 _ID = re.compile(r"^[a-z][a-z0-9_-]*$")
-_TOP_KEYS = {"id", "name", "description", "base_url", "hosts", "start_urls", "language",
-             "crawl", "selectors"}
+_TOP_KEYS = {
+    "id",
+    "name",
+    "description",
+    "base_url",
+    "hosts",
+    "start_urls",
+    "language",
+    "crawl",
+    "selectors",
+}
 _CRAWL_KEYS = {"follow", "articles", "delay_s", "max_pages"}
 _SELECTOR_KEYS = {"title", "date", "body", "footer", "remove"}
 
@@ -115,7 +124,9 @@ def load_profile(name_or_path: str | Path, *, extra_dirs: Iterable[Path] = ()) -
     if resource.is_file():
         return _parse(resource.read_bytes(), source=f"<built-in>/{name}.toml", stem=name)
     known = ", ".join(builtin_profile_ids())
-    raise ConfigError(f"unknown profile {name!r} (built-in profiles: {known}; or give a .toml path)")
+    raise ConfigError(
+        f"unknown profile {name!r} (built-in profiles: {known}; or give a .toml path)"
+    )
 
 
 def load_profiles(*, extra_dirs: Iterable[Path] = ()) -> list[SiteProfile]:
@@ -159,8 +170,9 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
 
     hosts = tuple(h.lower() for h in _str_list(raw, "hosts", source)) or (parts.hostname.lower(),)
     if parts.hostname.lower() not in hosts:
-        raise ProfileError(f"must include the base_url host {parts.hostname!r}", path=source,
-                           key="hosts")
+        raise ProfileError(
+            f"must include the base_url host {parts.hostname!r}", path=source, key="hosts"
+        )
     starts = _str_list(raw, "start_urls", source)
     if not starts:
         raise ProfileError("needs at least one URL", path=source, key="start_urls")
@@ -168,8 +180,9 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
     for url in starts:
         absolute = canonicalize_url(base_url.rstrip("/") + url if url.startswith("/") else url)
         if (urlsplit(absolute).hostname or "") not in hosts:
-            raise ProfileError(f"{url!r} is not on the profile's hosts", path=source,
-                               key="start_urls")
+            raise ProfileError(
+                f"{url!r} is not on the profile's hosts", path=source, key="start_urls"
+            )
         start_urls.append(absolute)
 
     crawl_raw = _table(raw, "crawl", source)
@@ -196,10 +209,21 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
     if not isinstance(description, str):
         raise ProfileError("must be a string", path=source, key="description")
     return SiteProfile(
-        id=pid, name=name, base_url=base_url, hosts=hosts, start_urls=tuple(start_urls),
-        crawl=CrawlRules(follow=follow, articles=articles,
-                         delay_s=float(delay) if delay is not None else None, max_pages=max_pages),
-        selectors=selectors, language=language, description=description, source=source,
+        id=pid,
+        name=name,
+        base_url=base_url,
+        hosts=hosts,
+        start_urls=tuple(start_urls),
+        crawl=CrawlRules(
+            follow=follow,
+            articles=articles,
+            delay_s=float(delay) if delay is not None else None,
+            max_pages=max_pages,
+        ),
+        selectors=selectors,
+        language=language,
+        description=description,
+        source=source,
     )
 
 
@@ -207,8 +231,9 @@ def _reject_unknown(table: Mapping[str, Any], allowed: set[str], source: str, pr
     for key in table:
         if key not in allowed:
             known = ", ".join(sorted(allowed))
-            raise ProfileError(f"unknown key (known keys: {known})", path=source,
-                               key=f"{prefix}{key}")
+            raise ProfileError(
+                f"unknown key (known keys: {known})", path=source, key=f"{prefix}{key}"
+            )
 
 
 def _required_str(raw: Mapping[str, Any], key: str, source: str) -> str:
@@ -230,8 +255,9 @@ def _str_list(raw: Mapping[str, Any], key: str, source: str, prefix: str = "") -
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise ProfileError("must be a string or a list of non-empty strings", path=source,
-                           key=prefix + key)
+        raise ProfileError(
+            "must be a string or a list of non-empty strings", path=source, key=prefix + key
+        )
     return list(value)
 
 
@@ -241,8 +267,9 @@ def _regexes(raw: Mapping[str, Any], key: str, source: str) -> tuple[re.Pattern[
         try:
             compiled.append(re.compile(pattern))
         except re.error as exc:
-            raise ProfileError(f"bad regex {pattern!r}: {exc}", path=source,
-                               key=f"crawl.{key}") from exc
+            raise ProfileError(
+                f"bad regex {pattern!r}: {exc}", path=source, key=f"crawl.{key}"
+            ) from exc
     return tuple(compiled)
 
 
@@ -256,6 +283,7 @@ def _selectors(raw: Mapping[str, Any], key: str, source: str) -> tuple[str, ...]
         try:
             _EMPTY_DOC.css(css)
         except Exception as exc:  # selectolax raises ValueError / SelectolaxError variants
-            raise ProfileError(f"bad CSS selector {selector!r}: {exc}", path=source,
-                               key=f"selectors.{key}") from exc
+            raise ProfileError(
+                f"bad CSS selector {selector!r}: {exc}", path=source, key=f"selectors.{key}"
+            ) from exc
     return tuple(selectors)

@@ -15,9 +15,8 @@ from .errors import ConfigError
 __all__ = ["DEFAULT_DB_PATH", "DEFAULT_USER_AGENT", "Settings"]
 
 DEFAULT_DB_PATH = Path("data/archive.db")
-DEFAULT_USER_AGENT = (
-    "portal-archive/0.1 (+https://github.com/portal-archive/portal-archive; archiving public releases)"
-)
+# Names the tool; operators add their own contact with PORTAL_ARCHIVE_USER_AGENT.
+DEFAULT_USER_AGENT = "portal-archive/0.1 (archiver of public government releases)"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

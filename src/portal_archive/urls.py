@@ -38,7 +38,9 @@ def canonicalize_url(url: str) -> str:
     netloc = f"[{host}]" if ":" in host else host
     if parts.port and parts.port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{parts.port}"
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)]
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not _TRACKING.match(k)
+    ]
     return urlunsplit((scheme, netloc, parts.path or "/", urlencode(query, doseq=True), ""))
 
 
@@ -71,7 +73,7 @@ def resolve_link(href: str, page_url: str) -> str | None:
 
 
 def is_public_address(address: str) -> bool:
-    """True for a globally routable IP address; False for loopback, private, link-local and the rest.
+    """True for a globally routable IP address; False for loopback, private, link-local, etc.
 
     IPv4-mapped IPv6 addresses are judged by the IPv4 address they carry.
     """
