@@ -3,6 +3,7 @@
 
     python3 run.py demo     # set up, crawl the offline mirror into data/archive.db, show queries
     python3 run.py test     # set up, run the test suite (extra arguments go to pytest)
+    python3 run.py setup    # only set up
     python3 run.py ARGS...  # anything else runs `portal-archive ARGS...` in the environment
 
 Setting up means: a virtual environment in .venv, with this project installed (editable)
@@ -75,6 +76,8 @@ def main(argv: list[str]) -> int:
         return 0 if argv else 2
     python = ensure_environment()
     command, rest = argv[0], argv[1:]
+    if command == "setup":
+        return 0
     if command == "test":
         return subprocess.run([str(python), "-m", "pytest", *rest], cwd=ROOT).returncode
     rest = ["demo", *rest] if command == "demo" else argv
