@@ -418,6 +418,16 @@ async def test_fetch_redirect_loop_not_retried(clock: FakeClock) -> None:
     assert len(site.paths()) == 5
 
 
+@pytest.mark.xfail(reason="BUG: canonicalize_url raises ValueError on a Location with a port "
+                          "out of range; it escapes fetch() as a bare ValueError, not a "
+                          "FetchError, so the crawler's error handling is bypassed", strict=True)
+async def test_fetch_redirect_to_malformed_port_is_fetch_error(clock: FakeClock) -> None:
+    site = Site(clock, {"/a": redirect("http://portal.test:99999/x")})
+    with pytest.raises(FetchError):
+        await fetch_one(site, clock, f"{BASE}/a")
+    assert site.paths() == ["/a"]
+
+
 @pytest.mark.xfail(reason="BUG: redirect hops are never checked against robots.txt, so a "
                           "redirect into a Disallowed path is fetched", strict=True)
 async def test_fetch_redirect_into_robots_disallowed_path_refused(clock: FakeClock) -> None:
@@ -810,20 +820,24 @@ async def test_fetch_unsupported_content_encoding_unreachable(clock: FakeClock) 
         await fetch_one(site, clock, f"{BASE}/p", max_retries=0)
 
 
-@pytest.fixture(scope="module")
-def gzip_bomb() -> bytes:
-    compressor = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+def _bomb(wbits: int) -> bytes:
+    """50 MB of zeros, compressed a megabyte at a time (never 50 MB in memory at once)."""
+    compressor = zlib.compressobj(9, zlib.DEFLATED, wbits)
     block = bytes(1024 * 1024)
-    parts = [compressor.compress(block) for _ in range(50)]
-    return b"".join(parts) + compressor.flush()
+    return b"".join(compressor.compress(block) for _ in range(50)) + compressor.flush()
+
+
+@pytest.fixture(scope="module")
+def bombs() -> dict[str, bytes]:
+    return {"gzip": _bomb(16 + zlib.MAX_WBITS),
+            # Nested: the outer gzip inflates to a small zlib stream, which is the bomb.
+            "deflate, gzip": gzip.compress(_bomb(zlib.MAX_WBITS))}
 
 
 @pytest.mark.parametrize("encoding", ["gzip", "deflate, gzip"], ids=["gzip", "nested"])
-async def test_fetch_gzip_bomb_too_large(clock: FakeClock, gzip_bomb: bytes,
+async def test_fetch_gzip_bomb_too_large(clock: FakeClock, bombs: dict[str, bytes],
                                          encoding: str) -> None:
-    # Nested: the gzip layer inflates to a small zlib stream, which is the bomb.
-    bomb = gzip_bomb if encoding == "gzip" else gzip.compress(
-        zlib.compress(gzip.decompress(gzip_bomb[: len(gzip_bomb)]), 9))
+    bomb = bombs[encoding]
     assert len(bomb) < 1024 * 1024  # small on the wire, 50 MB inflated
     site = Site(clock, {"/p": lambda request: resp(200, bomb, {"Content-Encoding": encoding})})
     started = time.perf_counter()

@@ -50,7 +50,7 @@ app = typer.Typer(
 
 DbOption = Annotated[
     Path | None,
-    typer.Option("--db", dir_okay=False, help="Archive file [default: data/archive.db]."),
+    typer.Option("--db", dir_okay=False, help="Archive file (default: data/archive.db)."),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output for scripts.")]
 SiteOption = Annotated[str | None, typer.Option("--site", help="Only this profile id.")]
@@ -191,7 +191,7 @@ def crawl(
     delay: Annotated[
         float | None,
         typer.Option(
-            "--delay", min=0.0, help="Seconds between requests to one host [default: 1.0]."
+            "--delay", min=0.0, help="Seconds between requests to one host (default: 1.0)."
         ),
     ] = None,
     allow_private_networks: Annotated[
@@ -208,8 +208,8 @@ def crawl(
 ) -> None:
     """Crawl a portal into the archive.
 
-    Exit codes: 0 all fine, 1 some URLs failed, 2 usage or configuration error, 3 the site
-    blocked or rate-limited the crawl.
+    Exit codes: 0 all fine, 1 some URLs failed, 2 usage or configuration error,
+    3 the site blocked or rate-limited the crawl.
 
     Example: portal-archive crawl sichuan-en --report run.json
     """
@@ -270,7 +270,7 @@ def demo(
     site_dir: Annotated[
         Path | None,
         typer.Option(
-            "--site-dir", file_okay=False, help="The offline mirror [default: fixtures/site]."
+            "--site-dir", file_okay=False, help="The offline mirror (default: fixtures/site)."
         ),
     ] = None,
 ) -> None:
