@@ -37,10 +37,14 @@ from portal_archive.urls import (
         ("http://example.com:443/", "http://example.com:443/"),
         ("http://example.com/Path/To/Page.HTML", "http://example.com/Path/To/Page.HTML"),
         ("http://example.com/p#section-2", "http://example.com/p"),
-        ("http://example.com/p?id=7&utm_medium=email&utm_campaign=spring",
-         "http://example.com/p?id=7"),
-        ("http://example.com/p?fbclid=abc&gclid=def&spm=1.2&from=timeline&isappinstalled=0",
-         "http://example.com/p"),
+        (
+            "http://example.com/p?id=7&utm_medium=email&utm_campaign=spring",
+            "http://example.com/p?id=7",
+        ),
+        (
+            "http://example.com/p?fbclid=abc&gclid=def&spm=1.2&from=timeline&isappinstalled=0",
+            "http://example.com/p",
+        ),
         ("http://example.com/p?b=2&a=1&a=3", "http://example.com/p?b=2&a=1&a=3"),
         ("http://example.com/p?q=&page=2", "http://example.com/p?q=&page=2"),
         ("http://example.com/p?utm=1&utmost=2", "http://example.com/p?utm=1&utmost=2"),
@@ -49,11 +53,24 @@ from portal_archive.urls import (
         ("http://[::1]:80/x", "http://[::1]/x"),
         ("http://[2606:4700::1111]:8080/x", "http://[2606:4700::1111]:8080/x"),
     ],
-    ids=["doc-example", "default-port-no-path", "empty-path", "other-port-kept",
-         "https-port-on-http-kept", "path-case-kept", "fragment", "utm-dropped",
-         "other-trackers-dropped", "order-and-repeats-kept", "blank-value-kept",
-         "utm-lookalikes-kept", "empty-query", "whitespace", "ipv6-default-port",
-         "ipv6-other-port"],
+    ids=[
+        "doc-example",
+        "default-port-no-path",
+        "empty-path",
+        "other-port-kept",
+        "https-port-on-http-kept",
+        "path-case-kept",
+        "fragment",
+        "utm-dropped",
+        "other-trackers-dropped",
+        "order-and-repeats-kept",
+        "blank-value-kept",
+        "utm-lookalikes-kept",
+        "empty-query",
+        "whitespace",
+        "ipv6-default-port",
+        "ipv6-other-port",
+    ],
 )
 def test_canonicalize_url_table(url: str, expected: str) -> None:
     assert canonicalize_url(url) == expected
@@ -61,8 +78,12 @@ def test_canonicalize_url_table(url: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["HTTPS://WWW.SC.gov.cn:443/a/b.shtml?utm_source=x#top", "http://e.com/p?x=a%26b&y=%2B",
-     "http://e.com/%E4%B8%AD?q=%E6%96%87", "http://e.com:8080"],
+    [
+        "HTTPS://WWW.SC.gov.cn:443/a/b.shtml?utm_source=x#top",
+        "http://e.com/p?x=a%26b&y=%2B",
+        "http://e.com/%E4%B8%AD?q=%E6%96%87",
+        "http://e.com:8080",
+    ],
     ids=["mixed", "escaped-query", "utf8-escapes", "port-no-path"],
 )
 def test_canonicalize_url_idempotent(url: str) -> None:
@@ -72,8 +93,10 @@ def test_canonicalize_url_idempotent(url: str) -> None:
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("HTTP://Portal.Test:80/a?b=1", "http://portal.test"),
-     ("https://portal.test:8443/x", "https://portal.test:8443")],
+    [
+        ("HTTP://Portal.Test:80/a?b=1", "http://portal.test"),
+        ("https://portal.test:8443/x", "https://portal.test:8443"),
+    ],
     ids=["default-port", "other-port"],
 )
 def test_origin_of_table(url: str, expected: str) -> None:
@@ -105,20 +128,36 @@ PAGE = "http://s.gov.cn/d1/d2/page.html"
         ("", None),
         ("   ", None),
     ],
-    ids=["relative", "parent", "above-root", "absolute-path", "query-only", "tracking-and-fragment",
-         "scheme-relative", "absolute-other-host", "javascript", "javascript-case",
-         "javascript-space", "mailto", "tel", "ftp", "fragment-only", "bare-hash", "empty",
-         "blank"],
+    ids=[
+        "relative",
+        "parent",
+        "above-root",
+        "absolute-path",
+        "query-only",
+        "tracking-and-fragment",
+        "scheme-relative",
+        "absolute-other-host",
+        "javascript",
+        "javascript-case",
+        "javascript-space",
+        "mailto",
+        "tel",
+        "ftp",
+        "fragment-only",
+        "bare-hash",
+        "empty",
+        "blank",
+    ],
 )
 def test_resolve_link_table(href: str, expected: str | None) -> None:
     assert resolve_link(href, PAGE) == expected
 
 
-@pytest.mark.xfail(reason="BUG: resolve_link raises ValueError for a malformed href (bad port, "
-                          "unbalanced IPv6 bracket) instead of returning None, so one broken "
-                          "link on a page aborts link extraction", strict=True)
-@pytest.mark.parametrize("href", ["http://s.gov.cn:99999/p", "http://[::1/p", "//s.gov.cn:abc/"],
-                         ids=["port-out-of-range", "unbalanced-bracket", "port-not-a-number"])
+@pytest.mark.parametrize(
+    "href",
+    ["http://s.gov.cn:99999/p", "http://[::1/p", "//s.gov.cn:abc/"],
+    ids=["port-out-of-range", "unbalanced-bracket", "port-not-a-number"],
+)
 def test_resolve_link_malformed_href_is_none(href: str) -> None:
     assert resolve_link(href, PAGE) is None
 
@@ -126,11 +165,21 @@ def test_resolve_link_malformed_href_is_none(href: str) -> None:
 @pytest.mark.parametrize(
     ("url", "origin", "expected"),
     [
-        ("https://www.sc.gov.cn/a/b.shtml?x=1", "http://127.0.0.1:8000",
-         "http://127.0.0.1:8000/a/b.shtml?x=1"),
-        ("https://www.sc.gov.cn/a/b.shtml", "http://127.0.0.1:8000/", "http://127.0.0.1:8000/a/b.shtml"),
-        ("http://127.0.0.1:8000/10462/index.shtml", "https://www.sc.gov.cn",
-         "https://www.sc.gov.cn/10462/index.shtml"),
+        (
+            "https://www.sc.gov.cn/a/b.shtml?x=1",
+            "http://127.0.0.1:8000",
+            "http://127.0.0.1:8000/a/b.shtml?x=1",
+        ),
+        (
+            "https://www.sc.gov.cn/a/b.shtml",
+            "http://127.0.0.1:8000/",
+            "http://127.0.0.1:8000/a/b.shtml",
+        ),
+        (
+            "http://127.0.0.1:8000/10462/index.shtml",
+            "https://www.sc.gov.cn",
+            "https://www.sc.gov.cn/10462/index.shtml",
+        ),
         ("https://www.sc.gov.cn", "http://mirror.test", "http://mirror.test/"),
     ],
     ids=["to-mirror", "origin-trailing-slash", "back-to-site", "no-path"],
@@ -141,9 +190,13 @@ def test_rebase_url_table(url: str, origin: str, expected: str) -> None:
 
 @pytest.mark.parametrize(
     ("url", "expected"),
-    [("http://x.test", "/"), ("http://x.test/a/b.shtml", "/a/b.shtml"),
-     ("http://x.test/a?b=1&c=2", "/a?b=1&c=2"), ("http://x.test/a?", "/a"),
-     ("http://x.test/a#frag", "/a")],
+    [
+        ("http://x.test", "/"),
+        ("http://x.test/a/b.shtml", "/a/b.shtml"),
+        ("http://x.test/a?b=1&c=2", "/a?b=1&c=2"),
+        ("http://x.test/a?", "/a"),
+        ("http://x.test/a#frag", "/a"),
+    ],
     ids=["no-path", "path", "query", "empty-query", "fragment-dropped"],
 )
 def test_path_and_query_table(url: str, expected: str) -> None:
@@ -153,13 +206,30 @@ def test_path_and_query_table(url: str, expected: str) -> None:
 @pytest.mark.parametrize(
     ("address", "public"),
     [
-        ("127.0.0.1", False), ("127.8.9.10", False), ("10.0.0.5", False), ("10.255.1.2", False),
-        ("172.16.0.1", False), ("192.168.1.1", False), ("169.254.169.254", False),
-        ("0.0.0.0", False), ("100.64.0.1", False), ("224.0.0.1", False),
-        ("255.255.255.255", False), ("::1", False), ("::", False), ("::ffff:127.0.0.1", False),
-        ("::ffff:10.0.0.5", False), ("fe80::1", False), ("fe80::1%eth0", False),
-        ("fc00::1", False), ("ff02::1", False), ("not-an-ip", False), ("", False),
-        ("93.184.216.34", True), ("8.8.8.8", True), ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("127.8.9.10", False),
+        ("10.0.0.5", False),
+        ("10.255.1.2", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("0.0.0.0", False),
+        ("100.64.0.1", False),
+        ("224.0.0.1", False),
+        ("255.255.255.255", False),
+        ("::1", False),
+        ("::", False),
+        ("::ffff:127.0.0.1", False),
+        ("::ffff:10.0.0.5", False),
+        ("fe80::1", False),
+        ("fe80::1%eth0", False),
+        ("fc00::1", False),
+        ("ff02::1", False),
+        ("not-an-ip", False),
+        ("", False),
+        ("93.184.216.34", True),
+        ("8.8.8.8", True),
+        ("2606:4700::1111", True),
         ("::ffff:93.184.216.34", True),
     ],
     ids=lambda v: str(v) if not isinstance(v, bool) else ("public" if v else "private"),
@@ -197,14 +267,32 @@ def test_is_public_address_table(address: str, public: bool) -> None:
         ("Updated: soon", None),
         ("", None),
     ],
-    ids=["updated-dots", "updated-space", "last-updated-on", "zh-updated", "zh-published-time",
-         "date-time-line", "zh-date-only", "release-time", "published-on", "zh-date-short",
-         "zh-padded", "date-with-source", "running-text-month-name", "running-text-iso",
-         "date-then-words", "impossible", "labelled-impossible", "not-a-leap-year",
-         "long-labelled", "long-200-chars", "label-no-date", "empty"],
+    ids=[
+        "updated-dots",
+        "updated-space",
+        "last-updated-on",
+        "zh-updated",
+        "zh-published-time",
+        "date-time-line",
+        "zh-date-only",
+        "release-time",
+        "published-on",
+        "zh-date-short",
+        "zh-padded",
+        "date-with-source",
+        "running-text-month-name",
+        "running-text-iso",
+        "date-then-words",
+        "impossible",
+        "labelled-impossible",
+        "not-a-leap-year",
+        "long-labelled",
+        "long-200-chars",
+        "label-no-date",
+        "empty",
+    ],
 )
-def test_find_labelled_date_table(line: str,
-                                  expected: tuple[str, date] | None) -> None:
+def test_find_labelled_date_table(line: str, expected: tuple[str, date] | None) -> None:
     assert find_labelled_date(line) == expected
 
 
@@ -231,8 +319,20 @@ def test_find_labelled_date_line_length_limit() -> None:
         ("no date here", None),
         ("", None),
     ],
-    ids=["dots", "single-digits", "zh", "compact", "iso-datetime", "slashes",
-         "skips-invalid", "impossible", "out-of-range-year", "month-name", "none", "empty"],
+    ids=[
+        "dots",
+        "single-digits",
+        "zh",
+        "compact",
+        "iso-datetime",
+        "slashes",
+        "skips-invalid",
+        "impossible",
+        "out-of-range-year",
+        "month-name",
+        "none",
+        "empty",
+    ],
 )
 def test_parse_date_table(text: str, expected: date | None) -> None:
     assert parse_date(text) == expected
@@ -261,38 +361,58 @@ ZH_FOOTER = [
 @pytest.mark.parametrize(
     ("lines", "expected"),
     [
-        (SEED_FOOTER, {
-            "host": "General Office of the People's Government of Sichuan Province",
-            "operator": "China Telecom Sichuan Branch",
-            "site_id_code": "5100000062",
-            "icp": "Sichuan ICP No. 13001288",
-            "security_record": "51010402000507",
-        }),
-        (OLD_FOOTER, {
-            "copyright": OLD_FOOTER[0],
-            "technical_support": "Sichuan Telecom",
-            "operator": "Sichuan Provincial E-Administration Extranet Center",
-            "phone": "86-2",
-        }),
-        (ZH_FOOTER, {
-            "host": "四川省人民政府办公厅",
-            "organiser": "四川省大数据中心",
-            "site_id_code": "5100000062",
-            "icp": "蜀ICP备05003304号",
-            "security_record": "川公网安备 51010402000507号",
-        }),
-        (["Address: No. 30 Duyuan Street, Chengdu Tel: 028-86601234 E-mail: web@sc.gov.cn"], {
-            "address": "No. 30 Duyuan Street, Chengdu",
-            "phone": "028-86601234",
-            "email": "web@sc.gov.cn",
-        }),
+        (
+            SEED_FOOTER,
+            {
+                "host": "General Office of the People's Government of Sichuan Province",
+                "operator": "China Telecom Sichuan Branch",
+                "site_id_code": "5100000062",
+                "icp": "Sichuan ICP No. 13001288",
+                "security_record": "51010402000507",
+            },
+        ),
+        (
+            OLD_FOOTER,
+            {
+                "copyright": OLD_FOOTER[0],
+                "technical_support": "Sichuan Telecom",
+                "operator": "Sichuan Provincial E-Administration Extranet Center",
+                "phone": "86-2",
+            },
+        ),
+        (
+            ZH_FOOTER,
+            {
+                "host": "四川省人民政府办公厅",
+                "organiser": "四川省大数据中心",
+                "site_id_code": "5100000062",
+                "icp": "蜀ICP备05003304号",
+                "security_record": "川公网安备 51010402000507号",
+            },
+        ),
+        (
+            ["Address: No. 30 Duyuan Street, Chengdu Tel: 028-86601234 E-mail: web@sc.gov.cn"],
+            {
+                "address": "No. 30 Duyuan Street, Chengdu",
+                "phone": "028-86601234",
+                "email": "web@sc.gov.cn",
+            },
+        ),
         (["Hosted by: First Office", "Hosted by: Second Office"], {"host": "First Office"}),
         (["ICP备案号：蜀ICP备05003304号-1"], {"icp": "蜀ICP备05003304号-1"}),
         (["Telecom services for the whole province", "Phone book"], {}),
         ([], {}),
     ],
-    ids=["seed-english", "old-english", "chinese", "contact-line", "first-value-wins",
-         "icp-suffix", "label-words-without-colon", "empty"],
+    ids=[
+        "seed-english",
+        "old-english",
+        "chinese",
+        "contact-line",
+        "first-value-wins",
+        "icp-suffix",
+        "label-words-without-colon",
+        "empty",
+    ],
 )
 def test_parse_footer_table(lines: list[str], expected: dict[str, str]) -> None:
     assert parse_footer(lines) == expected
@@ -304,27 +424,32 @@ def test_parse_footer_telecom_is_not_a_phone_label() -> None:
     assert "phone" not in fields
 
 
-@pytest.mark.xfail(reason="BUG: a line starting with Copyright/版权所有 is stored verbatim and "
-                          "skipped, so ICP and public-security numbers on the same line (the "
-                          "usual Chinese footer) are lost", strict=True)
 def test_parse_footer_registration_numbers_on_copyright_line() -> None:
     fields = parse_footer(
-        ["版权所有：四川省人民政府办公厅 蜀ICP备05003304号 川公网安备 51010402000507号"])
+        ["版权所有：四川省人民政府办公厅 蜀ICP备05003304号 川公网安备 51010402000507号"]
+    )
     assert fields["icp"] == "蜀ICP备05003304号"
     assert fields["security_record"] == "川公网安备 51010402000507号"
 
 
 # -- encoding --------------------------------------------------------------------------------
 
-NAMES_HTML = ('<html><head><meta charset="gb2312"><title>通知</title></head>'
-              "<body><p>朱镕基同志、王喆同志出席会议。</p></body></html>")
+NAMES_HTML = (
+    '<html><head><meta charset="gb2312"><title>通知</title></head>'
+    "<body><p>朱镕基同志、王喆同志出席会议。</p></body></html>"
+)
 HTTP_EQUIV = '<meta http-equiv="Content-Type" content="text/html; charset=gbk"><p>中文</p>'
 BIG5 = '<meta charset="big5"><p>臺灣</p>'
-LONG_ZH = ("<html><body><p>"
-           + ("四川省人民政府办公厅关于印发《四川省数字政府建设工作要点》的通知。"
-              "各市（州）人民政府，省政府各部门、各直属机构，有关单位："
-              "经省政府同意，现将该文件印发给你们，请认真贯彻执行。") * 3
-           + "</p></body></html>")
+LONG_ZH = (
+    "<html><body><p>"
+    + (
+        "四川省人民政府办公厅关于印发《四川省数字政府建设工作要点》的通知。"
+        "各市（州）人民政府，省政府各部门、各直属机构，有关单位："
+        "经省政府同意，现将该文件印发给你们，请认真贯彻执行。"
+    )
+    * 3
+    + "</p></body></html>"
+)
 
 
 @pytest.mark.parametrize(
@@ -332,25 +457,47 @@ LONG_ZH = ("<html><body><p>"
     [
         (codecs.BOM_UTF8 + "<p>héllo 中文</p>".encode(), None, "<p>héllo 中文</p>", "utf-8", "bom"),
         (codecs.BOM_UTF8 + "<p>中文</p>".encode(), "gbk", "<p>中文</p>", "utf-8", "bom"),
-        (codecs.BOM_UTF16_LE + "<p>中文</p>".encode("utf-16-le"), None, "<p>中文</p>",
-         "utf-16-le", "bom"),
+        (
+            codecs.BOM_UTF16_LE + "<p>中文</p>".encode("utf-16-le"),
+            None,
+            "<p>中文</p>",
+            "utf-16-le",
+            "bom",
+        ),
         (NAMES_HTML.encode("gbk"), None, NAMES_HTML, "gb18030", "meta"),
         ("<p>中文内容</p>".encode("gbk"), "gbk", "<p>中文内容</p>", "gb18030", "http-header"),
         ("<p>中文内容</p>".encode("gbk"), "GB2312", "<p>中文内容</p>", "gb18030", "http-header"),
         (HTTP_EQUIV.encode("gbk"), None, HTTP_EQUIV, "gb18030", "meta"),
-        ('<meta charset="utf-8"><p>中文</p>'.encode(), None, '<meta charset="utf-8"><p>中文</p>',
-         "utf-8", "meta"),
+        (
+            '<meta charset="utf-8"><p>中文</p>'.encode(),
+            None,
+            '<meta charset="utf-8"><p>中文</p>',
+            "utf-8",
+            "meta",
+        ),
         ("<p>中文</p>".encode(), None, "<p>中文</p>", "utf-8", "utf-8"),
         (BIG5.encode("big5"), None, BIG5, "big5hkscs", "meta"),
         (b"<p>plain ascii</p>", None, "<p>plain ascii</p>", "ascii", "ascii"),
         (b"", None, "", "ascii", "ascii"),
     ],
-    ids=["utf8-bom", "bom-beats-header", "utf16-bom", "gb2312-meta-rare-names", "header-gbk",
-         "header-gb2312-label", "http-equiv-meta", "meta-utf8", "undeclared-utf8", "big5-meta",
-         "ascii", "empty"],
+    ids=[
+        "utf8-bom",
+        "bom-beats-header",
+        "utf16-bom",
+        "gb2312-meta-rare-names",
+        "header-gbk",
+        "header-gb2312-label",
+        "http-equiv-meta",
+        "meta-utf8",
+        "undeclared-utf8",
+        "big5-meta",
+        "ascii",
+        "empty",
+    ],
 )
-def test_decode_html_table(data: bytes, header: str | None, text: str, encoding: str,
-                           reason: str) -> None:
+def test_decode_html_table(
+    data: bytes, header: str | None, text: str, encoding: str, reason: str
+) -> None:
     assert decode_html(data, header) == (text, encoding, reason)
 
 
@@ -369,8 +516,9 @@ def test_decode_html_rare_names_need_gb18030() -> None:
     [('<meta charset="gb2312">', None), ("", "gbk"), ('<meta charset="iso-8859-1">', None)],
     ids=["meta-gb2312", "header-gbk", "meta-latin1"],
 )
-def test_decode_html_wrong_label_on_utf8_bytes_overruled(declaration: str,
-                                                         header: str | None) -> None:
+def test_decode_html_wrong_label_on_utf8_bytes_overruled(
+    declaration: str, header: str | None
+) -> None:
     html = declaration + "<p>四川省人民政府 朱镕基</p>"
     text, encoding, reason = decode_html(html.encode("utf-8"), header)
     assert (text, encoding) == (html, "utf-8")
@@ -378,8 +526,10 @@ def test_decode_html_wrong_label_on_utf8_bytes_overruled(declaration: str,
 
 
 def test_decode_html_script_charset_ignored() -> None:
-    html = ('<script charset="utf-8" src="/_static/wombat.js"></script>'
-            '<meta charset=gb2312><p>四川省人民政府办公厅 王喆</p>')
+    html = (
+        '<script charset="utf-8" src="/_static/wombat.js"></script>'
+        "<meta charset=gb2312><p>四川省人民政府办公厅 王喆</p>"
+    )
     assert decode_html(html.encode("gbk")) == (html, "gb18030", "meta")
 
 
@@ -416,8 +566,17 @@ def test_decode_html_unknown_label_ignored() -> None:
         ("", ""),
         (" \u00a0 ", ""),
     ],
-    ids=["collapse", "crlf", "nbsp-and-ideographic-indent", "ideographic-both-ends",
-         "inner-nbsp", "inner-ideographic-kept", "zero-width-edge", "empty", "only-space"],
+    ids=[
+        "collapse",
+        "crlf",
+        "nbsp-and-ideographic-indent",
+        "ideographic-both-ends",
+        "inner-nbsp",
+        "inner-ideographic-kept",
+        "zero-width-edge",
+        "empty",
+        "only-space",
+    ],
 )
 def test_clean_text_table(raw: str, expected: str) -> None:
     assert clean_text(raw) == expected
@@ -435,18 +594,33 @@ def lines_of(html: str) -> list[str]:
         ("<p>  one   two\n three </p>", ["one two three"]),
         ("<p>&nbsp;&nbsp;\u3000\u3000Indented paragraph</p>", ["Indented paragraph"]),
         ("<p>one<br>two<br/>three</p><p>four</p>", ["one", "two", "three", "four"]),
-        ("<table><tr><td>A</td><td>B</td><td>C</td></tr><tr><th>x</th><td>y</td></tr></table>",
-         ["A | B | C", "x | y"]),
+        (
+            "<table><tr><td>A</td><td>B</td><td>C</td></tr><tr><th>x</th><td>y</td></tr></table>",
+            ["A | B | C", "x | y"],
+        ),
         ("<table><tr><td></td><td>B</td></tr></table>", ["B"]),
-        ("<div>x<script>var secret = 1;</script><style>.hidden{}</style>y</div>"
-         "<noscript>enable js</noscript><template><p>tpl</p></template>", ["xy"]),
+        (
+            "<div>x<script>var secret = 1;</script><style>.hidden{}</style>y</div>"
+            "<noscript>enable js</noscript><template><p>tpl</p></template>",
+            ["xy"],
+        ),
         ("<p>a <span>b</span> <b>c</b></p>", ["a b c"]),
         ("<ul><li>first</li><li>second</li></ul>", ["first", "second"]),
         ("<h1>Title</h1><div><p>Body</p></div>", ["Title", "Body"]),
         ("<p>   </p><p>\u3000</p>", []),
     ],
-    ids=["collapse", "nbsp-indent", "br", "table-cells", "empty-cell", "script-style-hidden",
-         "inline", "list-items", "blocks", "blank-paragraphs"],
+    ids=[
+        "collapse",
+        "nbsp-indent",
+        "br",
+        "table-cells",
+        "empty-cell",
+        "script-style-hidden",
+        "inline",
+        "list-items",
+        "blocks",
+        "blank-paragraphs",
+    ],
 )
 def test_visible_lines_table(html: str, expected: list[str]) -> None:
     assert lines_of(html) == expected
@@ -495,8 +669,11 @@ def test_article_to_dict_shape() -> None:
 
 @pytest.mark.parametrize(
     "article",
-    [ARTICLE, Article(url=None, title=None),
-     replace(ARTICLE, published=None, updated=None, footer={}, paragraphs=())],
+    [
+        ARTICLE,
+        Article(url=None, title=None),
+        replace(ARTICLE, published=None, updated=None, footer={}, paragraphs=()),
+    ],
     ids=["full", "empty", "no-dates"],
 )
 def test_article_round_trip(article: Article) -> None:
@@ -535,8 +712,16 @@ def test_article_body_text_joins_paragraphs(paragraphs: tuple[str, ...], body_te
         (replace(ARTICLE, updated=date(2021, 1, 1)), False),
         (replace(ARTICLE, footer={"host": "Another office"}), False),
     ],
-    ids=["equal", "encoding-ignored", "url-ignored", "one-paragraph-changed",
-         "paragraph-dropped", "title-changed", "updated-changed", "footer-changed"],
+    ids=[
+        "equal",
+        "encoding-ignored",
+        "url-ignored",
+        "one-paragraph-changed",
+        "paragraph-dropped",
+        "title-changed",
+        "updated-changed",
+        "footer-changed",
+    ],
 )
 def test_article_content_hash(other: Article, same: bool) -> None:
     assert (other.content_hash == ARTICLE.content_hash) is same
@@ -549,9 +734,11 @@ def test_article_content_hash(other: Article, same: bool) -> None:
     ids=["clean", "one-failure", "failures", "blocked", "blocked-with-failures"],
 )
 def test_crawl_report_exit_code(failures: int, blocked: bool, code: int) -> None:
-    report = CrawlReport(site="sichuan-en", started_at=datetime(2025, 1, 6, tzinfo=UTC),
-                         blocked=blocked)
-    report.failures.extend(Failure(f"https://x/{i}", "not_found", "HTTP 404", 404)
-                           for i in range(failures))
+    report = CrawlReport(
+        site="sichuan-en", started_at=datetime(2025, 1, 6, tzinfo=UTC), blocked=blocked
+    )
+    report.failures.extend(
+        Failure(f"https://x/{i}", "not_found", "HTTP 404", 404) for i in range(failures)
+    )
     assert report.exit_code == code
     assert report.to_dict()["exit_code"] == code

@@ -76,8 +76,9 @@ def parse_footer(lines: Iterable[str]) -> dict[str, str]:
 
     for line in lines:
         if _COPYRIGHT.match(line):
+            # Chinese portals put the ICP and security numbers on the copyright line too, so
+            # the line is still searched for them below.
             put("copyright", line, verbatim=True)
-            continue
         # Cut the registration numbers out first: they also end the value before them.
         rest = line
         for match in _ICP.finditer(line):

@@ -10,6 +10,7 @@ Every error the library raises on purpose derives from ``PortalArchiveError``::
     │   │   └── BlockedError         403, 429 after retries, 451: the site refuses us
     │   ├── RobotsDisallowedError    robots.txt forbids the URL; never retried
     │   ├── DisallowedURLError       host not in the profile, private address, bad scheme
+    │   ├── TooManyRedirectsError    a redirect chain longer than the limit, or a loop
     │   ├── ResponseTooLargeError    body over the size cap, before or after decompression
     │   └── UnreachableError         DNS, connect, timeout, reset, truncated body; the cause is kept
     ├── ParseError                   a document that cannot be read as an article         (.url)
@@ -37,6 +38,7 @@ __all__ = [
     "ProfileError",
     "ResponseTooLargeError",
     "RobotsDisallowedError",
+    "TooManyRedirectsError",
     "UnreachableError",
 ]
 
@@ -99,6 +101,12 @@ class DisallowedURLError(FetchError):
     """The URL, or a redirect to it, leaves the profile's hosts or points at a private address."""
 
     kind = "disallowed"
+
+
+class TooManyRedirectsError(FetchError):
+    """A redirect chain longer than ``max_redirects`` (usually a loop). Final, never retried."""
+
+    kind = "redirect_loop"
 
 
 class ResponseTooLargeError(FetchError):

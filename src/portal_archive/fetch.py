@@ -35,6 +35,7 @@ from .errors import (
     FetchError,
     ResponseTooLargeError,
     RobotsDisallowedError,
+    TooManyRedirectsError,
     UnreachableError,
 )
 from .models import Page
@@ -109,6 +110,7 @@ class Fetcher:
         self._resolver = resolver
         self._slots: dict[str, _HostSlot] = {}
         self._robots: dict[str, Protego | bool] = {}
+        self._robots_locks: dict[str, asyncio.Lock] = {}
         self._addresses: dict[str, list[str]] = {}
         self.requests = 0
         self.bytes_received = 0
@@ -154,14 +156,9 @@ class Fetcher:
         Raises:
             RobotsDisallowedError, DisallowedURLError, BadStatusError (404/410 are final),
             BlockedError (403/451, or 429 beyond every retry), ResponseTooLargeError,
-            UnreachableError (network failure after every retry).
+            TooManyRedirectsError, UnreachableError (network failure after every retry).
         """
-        url = canonicalize_url(url)
-        await self._check_url(url)
-        if self.settings.respect_robots:
-            await self._check_robots(url)
-        host = (urlsplit(url).hostname or "").lower()
-        slot = self._slots.setdefault(host, _HostSlot())
+        url = _canonical(url, url)
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self.settings.max_retries + 1),
             wait=self._backoff,
@@ -172,14 +169,9 @@ class Fetcher:
             reraise=True,
         )
         try:
-            async with slot.lock:
-                async for attempt in retrying:
-                    with attempt:
-                        await self._wait_turn(slot)
-                        try:
-                            status, final_url, headers, body = await self._get(url)
-                        finally:
-                            self._schedule_next(slot)
+            async for attempt in retrying:
+                with attempt:
+                    status, final_url, headers, body = await self._get(url)
         except _TransientStatusError as exc:
             if exc.status == 429:
                 raise BlockedError(
@@ -200,6 +192,10 @@ class Fetcher:
 
     # -- politeness -------------------------------------------------------------------------
 
+    def _slot(self, url: str) -> _HostSlot:
+        host = (urlsplit(url).hostname or "").lower()
+        return self._slots.setdefault(host, _HostSlot())
+
     async def _wait_turn(self, slot: _HostSlot) -> None:
         wait = slot.next_start - self._clock()
         if wait > 0:
@@ -214,13 +210,20 @@ class Fetcher:
     def _backoff(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
         if isinstance(exc, _TransientStatusError) and exc.retry_after is not None:
-            return exc.retry_after
-        # Full jitter (AWS): uniform between 0 and the exponential ceiling.
-        ceiling = min(
-            self.settings.backoff_max_s,
-            self.settings.backoff_base_s * 2 ** (state.attempt_number - 1),
-        )
-        return self._rng.uniform(0, ceiling)
+            wait = exc.retry_after
+        else:
+            # Full jitter (AWS): uniform between 0 and the exponential ceiling.
+            ceiling = min(
+                self.settings.backoff_max_s,
+                self.settings.backoff_base_s * 2 ** (state.attempt_number - 1),
+            )
+            wait = self._rng.uniform(0, ceiling)
+        if isinstance(exc, FetchError):
+            # The whole host waits, not only this URL: more requests to a struggling server
+            # would only make things worse.
+            slot = self._slot(exc.url)
+            slot.next_start = max(slot.next_start, self._clock() + wait)
+        return wait
 
     # -- policy -----------------------------------------------------------------------------
 
@@ -237,22 +240,17 @@ class Fetcher:
             return
         addresses = self._addresses.get(host)
         if addresses is None:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
             try:
-                addresses = (
-                    [host]
-                    if _is_ip(host)
-                    else await self._resolver(
-                        host, parts.port or (443 if parts.scheme == "https" else 80)
-                    )
-                )
+                addresses = [host] if _is_ip(host) else await self._resolver(host, port)
             except OSError as exc:
                 raise UnreachableError(f"cannot resolve {host}: {exc}", url=url) from exc
             self._addresses[host] = addresses
         private = [a for a in addresses if not is_public_address(a)]
         if private or not addresses:
             raise DisallowedURLError(
-                f"refused: {host} resolves to a private or loopback address ({', '.join(private)});"
-                " pass --allow-private-networks to crawl it",
+                f"refused: {host} resolves to a private or loopback address "
+                f"({', '.join(private)}); pass --allow-private-networks to crawl it",
                 url=url,
             )
 
@@ -260,8 +258,12 @@ class Fetcher:
         origin = origin_of(url)
         rules = self._robots.get(origin)
         if rules is None:
-            rules = await self._load_robots(origin)
-            self._robots[origin] = rules
+            # One download per origin, however many fetches are waiting for it.
+            async with self._robots_locks.setdefault(origin, asyncio.Lock()):
+                rules = self._robots.get(origin)
+                if rules is None:
+                    rules = await self._load_robots(origin)
+                    self._robots[origin] = rules
         if rules is True:
             return
         if rules is False:
@@ -275,57 +277,66 @@ class Fetcher:
 
     async def _load_robots(self, origin: str) -> Protego | bool:
         """Parsed rules, True (no robots.txt: allow all) or False (unreachable: disallow all)."""
-        robots_url = origin + "/robots.txt"
-        host = (urlsplit(origin).hostname or "").lower()
-        slot = self._slots.setdefault(host, _HostSlot())
         try:
-            async with slot.lock:
-                await self._wait_turn(slot)
-                try:
-                    status, _, _, body = await self._get(
-                        robots_url, cap=_ROBOTS_MAX_BYTES, max_redirects=5
-                    )
-                finally:
-                    self._schedule_next(slot)
+            _, _, _, body = await self._get(
+                origin + "/robots.txt", cap=_ROBOTS_MAX_BYTES, max_redirects=5, robots=False
+            )
         except ResponseTooLargeError:
             return False
         except BadStatusError as exc:
-            # 4xx: "unavailable", crawl freely. 5xx: "unreachable", stay away.
-            return exc.status < 500
+            # 4xx: "unavailable", crawl freely. 5xx: "unreachable", stay away. A 429 is the
+            # server asking for less traffic, so it counts as unreachable (as Google does).
+            return exc.status < 500 and exc.status != 429
         except FetchError:
             return False
-        if status >= 300:
-            return True
         rules = Protego.parse(body.decode("utf-8", errors="replace"))
         delay = rules.crawl_delay(_ROBOTS_TOKEN)
         if delay:
+            slot = self._slot(origin)
             slot.crawl_delay = min(float(delay), self.settings.max_crawl_delay_s)
+            # The robots.txt request itself counts: the first page waits the Crawl-delay.
+            self._schedule_next(slot)
         return rules
 
     # -- one request, redirects followed ----------------------------------------------------
 
     async def _get(
-        self, url: str, *, cap: int | None = None, max_redirects: int | None = None
+        self,
+        url: str,
+        *,
+        cap: int | None = None,
+        max_redirects: int | None = None,
+        robots: bool = True,
     ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
+        """One logical GET: every hop is checked (host, address, robots.txt) and spaced by
+        its host's politeness delay, exactly like a first request."""
         cap = cap or self.settings.max_body_bytes
         hops = self.settings.max_redirects if max_redirects is None else max_redirects
         current = url
         for _ in range(hops + 1):
             await self._check_url(current)
-            try:
-                async with asyncio.timeout(self.settings.total_timeout_s):
-                    status, headers, location, body = await self._send(current, cap)
-            except TimeoutError as exc:
-                raise UnreachableError(
-                    f"no complete response within {self.settings.total_timeout_s:g} s", url=current
-                ) from exc
+            if robots and self.settings.respect_robots:
+                await self._check_robots(current)
+            slot = self._slot(current)
+            async with slot.lock:
+                await self._wait_turn(slot)
+                try:
+                    async with asyncio.timeout(self.settings.total_timeout_s):
+                        status, headers, location, body = await self._send(current, cap)
+                except TimeoutError as exc:
+                    raise UnreachableError(
+                        f"no complete response within {self.settings.total_timeout_s:g} s",
+                        url=current,
+                    ) from exc
+                finally:
+                    self._schedule_next(slot)
             if status in _REDIRECTS and location:
-                current = canonicalize_url(urljoin(current, location))
+                current = _canonical(urljoin(current, location), current)
                 continue
             if 200 <= status < 300:
                 return status, current, headers, body
             raise _status_error(current, status, headers, self.settings.max_retry_after_s)
-        raise UnreachableError(f"more than {hops} redirects", url=url)
+        raise TooManyRedirectsError(f"more than {hops} redirects (a loop?)", url=url)
 
     async def _send(
         self, url: str, cap: int
@@ -358,7 +369,7 @@ class Fetcher:
             raise DisallowedURLError(f"refused: unsupported protocol ({exc})", url=url) from exc
         except httpx.InvalidURL as exc:
             raise DisallowedURLError(f"refused: invalid URL ({exc})", url=url) from exc
-        except (httpx.TransportError, httpx.DecodingError) as exc:
+        except (httpx.TransportError, httpx.DecodingError, httpx.StreamError) as exc:
             message = str(exc) or type(exc).__name__
             raise UnreachableError(f"{type(exc).__name__}: {message}", url=url) from exc
 
@@ -463,6 +474,14 @@ class _Inflater:
             return self._zlib.flush()
         except zlib.error as exc:
             raise UnreachableError(f"corrupt compressed body: {exc}", url=url) from exc
+
+
+def _canonical(url: str, context: str) -> str:
+    """canonicalize_url, with a malformed URL (bad port, bad IPv6 literal) as our own error."""
+    try:
+        return canonicalize_url(url)
+    except ValueError as exc:
+        raise DisallowedURLError(f"refused: malformed URL {url!r} ({exc})", url=context) from exc
 
 
 def _is_ip(host: str) -> bool:

@@ -62,14 +62,18 @@ def rebase_url(url: str, origin: str) -> str:
 
 
 def resolve_link(href: str, page_url: str) -> str | None:
-    """An absolute http(s) URL for a link found on ``page_url``, or None for other schemes."""
+    """An absolute http(s) URL for a link found on ``page_url``; None for other schemes and for
+    malformed links."""
     href = href.strip()
     if not href or href.startswith("#"):
         return None
-    absolute = urljoin(page_url, href)
-    if urlsplit(absolute).scheme not in _DEFAULT_PORTS:
+    try:
+        absolute = urljoin(page_url, href)
+        if urlsplit(absolute).scheme not in _DEFAULT_PORTS:
+            return None
+        return canonicalize_url(absolute)
+    except ValueError:  # a bad port or IPv6 literal: a broken link, not a broken page
         return None
-    return canonicalize_url(absolute)
 
 
 def is_public_address(address: str) -> bool:
