@@ -330,3 +330,24 @@ def test_demo_crawls_the_mirror(tmp_path: Path) -> None:
 def test_no_arguments_shows_help() -> None:
     result = cli()
     assert "crawl" in result.output and "search" in result.output
+
+
+def test_crawl_with_a_failed_url_exits_1(tmp_path: Path, site_copy: Path) -> None:
+    from portal_archive.mirror import serve_directory
+
+    (site_copy / "10462/10758/10760/10765/2018/7/9/10454731.shtml").unlink()
+    with serve_directory(site_copy) as url:
+        result = cli(
+            "crawl",
+            "sichuan-en",
+            "--db",
+            str(tmp_path / "a.db"),
+            "--base-url",
+            url,
+            "--allow-private-networks",
+            "--delay",
+            "0",
+        )
+    assert result.exit_code == 1
+    assert "27 new" in result.stderr and "failed [not_found] (HTTP 404)" in result.stderr
+    assert "10454731.shtml" in result.stderr

@@ -210,3 +210,27 @@ def test_crawl_never_requests_off_profile_links(
     assert all(p == "/robots.txt" or p.startswith("/10462/") for p in handler.requested)
     assert not any(p.startswith("/so4/") for p in handler.requested)
     assert len(handler.requested) == len(set(handler.requested))
+
+
+def test_unreachable_site_is_a_failure_not_a_block(archive: Archive) -> None:
+    # Port 9 on loopback: nothing listens, every connection is refused at once.
+    report = run(archive, "http://127.0.0.1:9")
+    assert not report.blocked and report.exit_code == 1
+    [failure] = report.failures
+    assert failure.kind == "unreachable" and "robots.txt unreachable" in failure.message
+    assert archive.count_articles() == 0
+
+
+def test_page_that_cannot_be_extracted_is_kept_raw(
+    archive: Archive, recording: tuple[str, type, Path]
+) -> None:
+    url, _, root = recording
+    path = "10462/10758/10760/10765/2018/7/9/10454731.shtml"
+    (root / path).write_text("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    report = run(archive, url)
+    [failure] = report.failures
+    assert failure.kind == "parse_error" and "no article text" in failure.message
+    canonical = PROFILE.origin + "/" + path
+    row = archive.conn.execute("SELECT id FROM pages WHERE url = ?", [canonical]).fetchone()
+    assert row is not None and b"<nav>" in archive.page_body(row[0])
+    assert not archive.has_article(canonical)

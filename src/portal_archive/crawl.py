@@ -132,11 +132,13 @@ class _Run:
         return None
 
     def _process(self, task: _Task, page: Page) -> None:
+        # The raw page is kept before anything is read from it: a page the extractor cannot
+        # handle today can be re-extracted later without the network.
+        self.archive.save_page(page)
         try:
             document = Document.from_bytes(page.body, url=page.url, charset=page.charset)
             self._enqueue(document.links())
             if task.kind == "listing":
-                self.archive.save_page(page)
                 self.report.listing_pages += 1
                 return
             article = extract_article(document, self.profile)

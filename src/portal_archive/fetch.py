@@ -109,7 +109,7 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._resolver = resolver
         self._slots: dict[str, _HostSlot] = {}
-        self._robots: dict[str, Protego | bool] = {}
+        self._robots: dict[str, Protego | FetchError | bool] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._addresses: dict[str, list[str]] = {}
         self.requests = 0
@@ -159,19 +159,14 @@ class Fetcher:
             TooManyRedirectsError, UnreachableError (network failure after every retry).
         """
         url = _canonical(url, url)
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.settings.max_retries + 1),
-            wait=self._backoff,
-            retry=retry_if_exception(
-                lambda exc: isinstance(exc, UnreachableError | _TransientStatusError)
-            ),
-            sleep=self._sleep,
-            reraise=True,
-        )
+        # Checked once, outside the retries: an unreadable robots.txt was retried already.
+        await self._check_url(url)
+        if self.settings.respect_robots:
+            await self._check_robots(url)
         try:
-            async for attempt in retrying:
+            async for attempt in self._retrying():
                 with attempt:
-                    status, final_url, headers, body = await self._get(url)
+                    status, final_url, headers, body = await self._get(url, first_checked=True)
         except _TransientStatusError as exc:
             if exc.status == 429:
                 raise BlockedError(
@@ -188,6 +183,17 @@ class Fetcher:
             headers=headers,
             body=body,
             fetched_at=datetime.now(UTC),
+        )
+
+    def _retrying(self) -> AsyncRetrying:
+        return AsyncRetrying(
+            stop=stop_after_attempt(self.settings.max_retries + 1),
+            wait=self._backoff,
+            retry=retry_if_exception(
+                lambda exc: isinstance(exc, UnreachableError | _TransientStatusError)
+            ),
+            sleep=self._sleep,
+            reraise=True,
         )
 
     # -- politeness -------------------------------------------------------------------------
@@ -266,29 +272,39 @@ class Fetcher:
                     self._robots[origin] = rules
         if rules is True:
             return
-        if rules is False:
+        if isinstance(rules, UnreachableError):
+            raise UnreachableError(
+                f"robots.txt unreachable ({rules}); RFC 9309 says fetch nothing", url=url
+            )
+        if isinstance(rules, FetchError):
             raise RobotsDisallowedError(
-                "robots.txt could not be read (server error or unreachable): RFC 9309 says "
-                "assume everything is disallowed",
+                f"robots.txt answered with an error ({rules}); RFC 9309 says assume "
+                "everything is disallowed",
                 url=url,
             )
         if not rules.can_fetch(url, _ROBOTS_TOKEN):
             raise RobotsDisallowedError("disallowed by robots.txt", url=url)
 
-    async def _load_robots(self, origin: str) -> Protego | bool:
-        """Parsed rules, True (no robots.txt: allow all) or False (unreachable: disallow all)."""
+    async def _load_robots(self, origin: str) -> Protego | FetchError | bool:
+        """Parsed rules; True when there is none (allow all); the error when it could not be
+        read (server error, rate limit, network: disallow all, as RFC 9309 asks)."""
         try:
-            _, _, _, body = await self._get(
-                origin + "/robots.txt", cap=_ROBOTS_MAX_BYTES, max_redirects=5, robots=False
-            )
-        except ResponseTooLargeError:
-            return False
+            async for attempt in self._retrying():
+                with attempt:
+                    _, _, _, body = await self._get(
+                        origin + "/robots.txt",
+                        cap=_ROBOTS_MAX_BYTES,
+                        max_redirects=5,
+                        robots=False,
+                    )
         except BadStatusError as exc:
             # 4xx: "unavailable", crawl freely. 5xx: "unreachable", stay away. A 429 is the
             # server asking for less traffic, so it counts as unreachable (as Google does).
-            return exc.status < 500 and exc.status != 429
-        except FetchError:
-            return False
+            if exc.status < 500 and exc.status != 429:
+                return True
+            return exc
+        except FetchError as exc:
+            return exc
         rules = Protego.parse(body.decode("utf-8", errors="replace"))
         delay = rules.crawl_delay(_ROBOTS_TOKEN)
         if delay:
@@ -307,16 +323,18 @@ class Fetcher:
         cap: int | None = None,
         max_redirects: int | None = None,
         robots: bool = True,
+        first_checked: bool = False,
     ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
         """One logical GET: every hop is checked (host, address, robots.txt) and spaced by
         its host's politeness delay, exactly like a first request."""
         cap = cap or self.settings.max_body_bytes
         hops = self.settings.max_redirects if max_redirects is None else max_redirects
         current = url
-        for _ in range(hops + 1):
-            await self._check_url(current)
-            if robots and self.settings.respect_robots:
-                await self._check_robots(current)
+        for hop in range(hops + 1):
+            if hop or not first_checked:
+                await self._check_url(current)
+                if robots and self.settings.respect_robots:
+                    await self._check_robots(current)
             slot = self._slot(current)
             async with slot.lock:
                 await self._wait_turn(slot)
