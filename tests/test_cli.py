@@ -12,12 +12,29 @@ import pytest
 from typer.testing import CliRunner
 
 from portal_archive.cli import app
+from portal_archive.mirror import MirrorHandler, serve_directory
 
 from .conftest import SITE
 
 SEED_URL = (
     "https://www.sc.gov.cn/10462/10758/10760/10765/2025/1/6/5c1d3f0e8a7b4b2c9e6f1a2b3c4d5e6f.shtml"
 )
+
+
+def crawl_args(db: Path, base_url: str, *extra: str) -> list[str]:
+    """`crawl sichuan-en` against a local mirror, into ``db``, without politeness delays."""
+    return [
+        "crawl",
+        "sichuan-en",
+        "--db",
+        str(db),
+        "--base-url",
+        base_url,
+        "--allow-private-networks",
+        "--delay",
+        "0",
+        *extra,
+    ]
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> object:
@@ -30,36 +47,14 @@ def cli(*args: str, env: dict[str, str] | None = None) -> object:
 @pytest.fixture(scope="module")
 def crawled(tmp_path_factory: pytest.TempPathFactory, mirror_url: str) -> Iterator[Path]:
     db = tmp_path_factory.mktemp("cli") / "archive.db"
-    result = cli(
-        "crawl",
-        "sichuan-en",
-        "--db",
-        str(db),
-        "--base-url",
-        mirror_url,
-        "--allow-private-networks",
-        "--delay",
-        "0",
-    )
+    result = cli(*crawl_args(db, mirror_url))
     assert result.exit_code == 0, result.output
     yield db
 
 
 def test_crawl_writes_report_and_second_run_adds_nothing(tmp_path: Path, mirror_url: str) -> None:
     db, report = tmp_path / "a.db", tmp_path / "run.json"
-    args = [
-        "crawl",
-        "sichuan-en",
-        "--db",
-        str(db),
-        "--base-url",
-        mirror_url,
-        "--allow-private-networks",
-        "--delay",
-        "0",
-        "--report",
-        str(report),
-    ]
+    args = crawl_args(db, mirror_url, "--report", str(report))
     first = cli(*args)
     assert first.exit_code == 0, first.output
     assert "28 new" in first.stdout
@@ -292,8 +287,6 @@ def test_archive_locked_by_a_writer(crawled: Path, mirror_url: str) -> None:
 
 
 def test_blocked_crawl_exits_3(tmp_path: Path, site_copy: Path) -> None:
-    from portal_archive.mirror import MirrorHandler, serve_directory
-
     class Refusing(MirrorHandler):
         def do_GET(self) -> None:  # noqa: N802
             if self.path == "/robots.txt":
@@ -333,21 +326,9 @@ def test_no_arguments_shows_help() -> None:
 
 
 def test_crawl_with_a_failed_url_exits_1(tmp_path: Path, site_copy: Path) -> None:
-    from portal_archive.mirror import serve_directory
-
     (site_copy / "10462/10758/10760/10765/2018/7/9/10454731.shtml").unlink()
     with serve_directory(site_copy) as url:
-        result = cli(
-            "crawl",
-            "sichuan-en",
-            "--db",
-            str(tmp_path / "a.db"),
-            "--base-url",
-            url,
-            "--allow-private-networks",
-            "--delay",
-            "0",
-        )
+        result = cli(*crawl_args(tmp_path / "a.db", url))
     assert result.exit_code == 1
     assert "27 new" in result.stderr and "failed [not_found] (HTTP 404)" in result.stderr
     assert "10454731.shtml" in result.stderr

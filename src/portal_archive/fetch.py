@@ -21,7 +21,7 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import Final
+from typing import Final, Literal
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -109,7 +109,7 @@ class Fetcher:
         self._rng = rng or random.Random()
         self._resolver = resolver
         self._slots: dict[str, _HostSlot] = {}
-        self._robots: dict[str, Protego | FetchError | bool] = {}
+        self._robots: dict[str, Protego | FetchError | Literal[True]] = {}
         self._robots_locks: dict[str, asyncio.Lock] = {}
         self._addresses: dict[str, list[str]] = {}
         self.requests = 0
@@ -285,7 +285,7 @@ class Fetcher:
         if not rules.can_fetch(url, _ROBOTS_TOKEN):
             raise RobotsDisallowedError("disallowed by robots.txt", url=url)
 
-    async def _load_robots(self, origin: str) -> Protego | FetchError | bool:
+    async def _load_robots(self, origin: str) -> Protego | FetchError | Literal[True]:
         """Parsed rules; True when there is none (allow all); the error when it could not be
         read (server error, rate limit, network: disallow all, as RFC 9309 asks)."""
         try:
