@@ -11,27 +11,36 @@ import asyncio
 import ipaddress
 import json
 import logging
-import os
 import sys
-from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, TypeVar
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 import typer
 
-from .archive import Archive, StoredArticle
+from ._cli_common import (
+    EXIT_USAGE,
+    DbOption,
+    JsonOption,
+    SiteOption,
+    date_of,
+    echo_json,
+    fail,
+    guard,
+    launcher,
+    open_readonly,
+    parse_date,
+    safe,
+    settings_for,
+    table,
+)
+from ._cli_exchange import register as _register_exchange
+from .archive import Archive
 from .crawl import crawl as crawl_site
 from .crawl import fetch_hosts
 from .errors import (
-    ArchiveError,
-    BlockedError,
     ConfigError,
-    FetchError,
-    ParseError,
-    PortalArchiveError,
 )
 from .extract import Document, extract, extract_article, profile_for_url
 from .fetch import Fetcher
@@ -48,17 +57,6 @@ app = typer.Typer(
     help="Crawl government portals, extract articles exactly, keep them in a SQLite archive.",
 )
 
-DbOption = Annotated[
-    Path | None,
-    typer.Option("--db", dir_okay=False, help="Archive file (default: data/archive.db)."),
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="JSON output for scripts.")]
-SiteOption = Annotated[str | None, typer.Option("--site", help="Only this profile id.")]
-
-T = TypeVar("T")
-
-EXIT_OK, EXIT_FAILURES, EXIT_USAGE, EXIT_BLOCKED = 0, 1, 2, 3
-
 
 @app.callback()
 def _main(
@@ -74,41 +72,7 @@ def _main(
     try:
         ctx.obj = Settings.from_env()
     except ConfigError as exc:
-        _fail(exc, EXIT_USAGE)
-
-
-def _settings(ctx: typer.Context, db: Path | None) -> Settings:
-    settings: Settings = ctx.obj
-    return replace(settings, db_path=db) if db else settings
-
-
-def _fail(exc: BaseException | str, code: int) -> NoReturn:
-    typer.echo(f"error: {_safe(str(exc))}", err=True)
-    raise typer.Exit(code)
-
-
-def _guard(action: Callable[[], T]) -> T:
-    """Run a command's body; turn our errors into one stderr line and the right exit code."""
-    try:
-        return action()
-    except BlockedError as exc:
-        _fail(exc, EXIT_BLOCKED)
-    except FetchError as exc:
-        _fail(exc, EXIT_FAILURES)
-    except (ConfigError, ArchiveError, ParseError) as exc:
-        _fail(exc, EXIT_USAGE)
-    except PortalArchiveError as exc:
-        _fail(exc, EXIT_USAGE)
-
-
-def _safe(text: str) -> str:
-    """Text fit for a terminal: control characters (escape sequences) shown, not obeyed."""
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
-
-
-def _launcher() -> str:
-    # run.py sets this so hints name the command the user actually typed.
-    return os.environ.get("PORTAL_ARCHIVE_LAUNCHER", "portal-archive")
+        fail(exc, EXIT_USAGE)
 
 
 # -- crawling -----------------------------------------------------------------------------------
@@ -150,7 +114,7 @@ def _report_summary(report: CrawlReport, db_path: Path) -> str:
         lines.append(f"  {report.skipped_robots} URLs skipped: disallowed by robots.txt")
     for failure in report.failures[:20]:
         status = f" (HTTP {failure.status})" if failure.status else ""
-        lines.append(f"  failed [{failure.kind}]{status} {failure.url}: {_safe(failure.message)}")
+        lines.append(f"  failed [{failure.kind}]{status} {failure.url}: {safe(failure.message)}")
     if len(report.failures) > 20:
         lines.append(f"  … and {len(report.failures) - 20} more failures (see the report)")
     if report.blocked:
@@ -213,17 +177,17 @@ def crawl(
 
     Example: portal-archive crawl sichuan-en --report run.json
     """
-    settings = _settings(ctx, db)
+    settings = settings_for(ctx, db)
     settings = replace(settings, allow_private_networks=allow_private_networks)
     if delay is not None:
         settings = replace(settings, delay_s=delay)
-    site = _guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs))
+    site = guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs))
     if base_url is not None:
         try:
             base_url = _check_base_url(base_url, allow_private=allow_private_networks)
         except ConfigError as exc:
-            _fail(exc, EXIT_USAGE)
-    result = _guard(lambda: _run_crawl(settings, site, base_url=base_url, max_pages=max_pages))
+            fail(exc, EXIT_USAGE)
+    result = guard(lambda: _run_crawl(settings, site, base_url=base_url, max_pages=max_pages))
     _write_report(result, report)
     typer.echo(_report_summary(result, settings.db_path), err=result.exit_code != 0)
     raise typer.Exit(result.exit_code)
@@ -276,28 +240,28 @@ def demo(
 ) -> None:
     """Serve the offline mirror of the Sichuan English portal on 127.0.0.1, crawl it with the
     real crawler into the archive, and show what to query next."""
-    settings = _settings(ctx, db)
+    settings = settings_for(ctx, db)
     root = site_dir or _default_site_dir()
     if not (root / "robots.txt").is_file():
-        _fail(
+        fail(
             f"no offline mirror at {root} (run from the project folder, or pass --site-dir)",
             EXIT_USAGE,
         )
     # Our own server on loopback: no need to wait a second between requests.
     settings = replace(settings, allow_private_networks=True, delay_s=0.02, jitter=0.5)
-    profile = _guard(lambda: load_profile("sichuan-en"))
+    profile = guard(lambda: load_profile("sichuan-en"))
     with serve_directory(root) as base_url:
         typer.echo(f"Serving the offline mirror {root} at {base_url}", err=True)
-        result = _guard(lambda: _run_crawl(settings, profile, base_url=base_url, max_pages=None))
+        result = guard(lambda: _run_crawl(settings, profile, base_url=base_url, max_pages=None))
     typer.echo(_report_summary(result, settings.db_path))
-    archive = _guard(lambda: Archive.open(settings.db_path, readonly=True))
+    archive = guard(lambda: Archive.open(settings.db_path, readonly=True))
     with archive:
         newest = archive.list_articles(limit=3)
         total = archive.count_articles()
     typer.echo(f"\nThe archive holds {total} articles. Newest:")
     for stored in newest:
-        typer.echo(f"  {_date_of(stored)}  {_safe(stored.article.title or '')}")
-    cmd = _launcher()
+        typer.echo(f"  {date_of(stored)}  {safe(stored.article.title or '')}")
+    cmd = launcher()
     db_flag = f" --db {settings.db_path}" if db else ""
     example = newest[0].article.url if newest else "URL"
     typer.echo("\nTry next:")
@@ -308,43 +272,6 @@ def demo(
 
 
 # -- querying -----------------------------------------------------------------------------------
-
-
-def _open_readonly(settings: Settings) -> Archive:
-    return _guard(
-        lambda: Archive.open(
-            settings.db_path, readonly=True, busy_timeout_s=settings.busy_timeout_s
-        )
-    )
-
-
-def _date_of(stored: StoredArticle) -> str:
-    value = stored.article.published or stored.article.updated
-    return value.isoformat() if value else "----------"
-
-
-def _parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError:
-        _fail(f"{option} {value!r} is not a date (YYYY-MM-DD)", EXIT_USAGE)
-
-
-def _table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> Iterator[str]:
-    widths = [len(h) for h in headers]
-    for row in rows:
-        widths = [max(w, len(c)) for w, c in zip(widths, row, strict=True)]
-    widths[-1] = len(headers[-1])  # the last column runs free
-    yield "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)).rstrip()
-    yield "  ".join("-" * w for w in widths)
-    for row in rows:
-        yield "  ".join(_safe(c).ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-
-
-def _echo_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -360,20 +287,20 @@ def search(
 
     Example: portal-archive search "social work"
     """
-    settings = _settings(ctx, db)
-    with _open_readonly(settings) as archive:
-        hits = _guard(lambda: archive.search(query, limit=limit, site=site))
+    settings = settings_for(ctx, db)
+    with open_readonly(settings) as archive:
+        hits = guard(lambda: archive.search(query, limit=limit, site=site))
     if as_json:
-        _echo_json([hit.to_dict() for hit in hits])
+        echo_json([hit.to_dict() for hit in hits])
         return
     if not hits:
         typer.echo(f"no articles match {query!r}", err=True)
         return
     for hit in hits:
         when = hit.published or hit.updated or "----------"
-        typer.echo(f"[{hit.id}] {when}  {_safe(hit.title or '')}")
+        typer.echo(f"[{hit.id}] {when}  {safe(hit.title or '')}")
         typer.echo(f"    {hit.url}")
-        typer.echo(f"    {_safe(hit.snippet)}")
+        typer.echo(f"    {safe(hit.snippet)}")
 
 
 @app.command("list")
@@ -394,20 +321,20 @@ def list_(
 
     Example: portal-archive list --since 2020-01-01 --site sichuan-en
     """
-    settings = _settings(ctx, db)
-    start, end = _parse_date(since, "--since"), _parse_date(until, "--until")
-    with _open_readonly(settings) as archive:
-        rows = _guard(lambda: archive.list_articles(since=start, until=end, site=site, limit=limit))
+    settings = settings_for(ctx, db)
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    with open_readonly(settings) as archive:
+        rows = guard(lambda: archive.list_articles(since=start, until=end, site=site, limit=limit))
     if as_json:
-        _echo_json(
+        echo_json(
             [
                 {k: v for k, v in r.to_dict().items() if k not in {"paragraphs", "body_text"}}
                 for r in rows
             ]
         )
         return
-    table = [(str(r.id), _date_of(r), r.article.site or "", r.article.title or "") for r in rows]
-    for line in _table(table, ["id", "date", "site", "title"]):
+    cells = [(str(r.id), date_of(r), r.article.site or "", r.article.title or "") for r in rows]
+    for line in table(cells, ["id", "date", "site", "title"]):
         typer.echo(line)
     typer.echo(f"{len(rows)} articles", err=True)
 
@@ -423,17 +350,17 @@ def show(
 
     Example: portal-archive show 3
     """
-    settings = _settings(ctx, db)
-    with _open_readonly(settings) as archive:
-        stored = _guard(lambda: archive.get_article(key))
+    settings = settings_for(ctx, db)
+    with open_readonly(settings) as archive:
+        stored = guard(lambda: archive.get_article(key))
     if stored is None:
-        _fail(f"no article {key!r} in {settings.db_path}", EXIT_USAGE)
+        fail(f"no article {key!r} in {settings.db_path}", EXIT_USAGE)
     if as_json:
-        _echo_json(stored.to_dict())
+        echo_json(stored.to_dict())
         return
     article = stored.article
     out = [
-        _safe(article.title or "(no title)"),
+        safe(article.title or "(no title)"),
         "=" * min(len(article.title or ""), 100),
         f"Published: {article.published or '-'}    Updated: {article.updated or '-'}",
         f"Source:    {article.url}",
@@ -444,59 +371,21 @@ def show(
         "",
     ]
     for paragraph in article.paragraphs:
-        out += [_safe(paragraph), ""]
+        out += [safe(paragraph), ""]
     if article.footer:
         out.append("Footer:")
         width = max(len(k) for k in article.footer)
-        out += [f"  {k.ljust(width)}  {_safe(v)}" for k, v in article.footer.items()]
+        out += [f"  {k.ljust(width)}  {safe(v)}" for k, v in article.footer.items()]
     typer.echo("\n".join(out))
-
-
-@app.command()
-def export(
-    ctx: typer.Context,
-    db: DbOption = None,
-    format_: Annotated[str, typer.Option("--format", help="Output format: jsonl.")] = "jsonl",
-    output: Annotated[
-        Path | None,
-        typer.Option(
-            "-o", "--output", dir_okay=False, help="Write to this file instead of stdout."
-        ),
-    ] = None,
-    site: SiteOption = None,
-) -> None:
-    """Export every article, one JSON object per line (the Article fields plus id and fetch time).
-
-    Example: portal-archive export --format jsonl -o articles.jsonl
-    """
-    if format_ != "jsonl":
-        _fail(f"unknown --format {format_!r} (available: jsonl)", EXIT_USAGE)
-    settings = _settings(ctx, db)
-    with _open_readonly(settings) as archive:
-        lines = _guard(
-            lambda: [
-                json.dumps(s.to_dict(), ensure_ascii=False)
-                for s in archive.iter_articles(site=site)
-            ]
-        )
-    if output is None:
-        for line in lines:
-            typer.echo(line)
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    tmp = output.with_name(output.name + ".tmp")
-    tmp.write_text("".join(line + "\n" for line in lines), "utf-8")
-    tmp.replace(output)
-    typer.echo(f"{len(lines)} articles written to {output}", err=True)
 
 
 @app.command()
 def sites(ctx: typer.Context, as_json: JsonOption = False) -> None:
     """List the site profiles: the built-in ones and those in PORTAL_ARCHIVE_PROFILES folders."""
     settings: Settings = ctx.obj
-    profiles = _guard(lambda: load_profiles(extra_dirs=settings.profile_dirs))
+    profiles = guard(lambda: load_profiles(extra_dirs=settings.profile_dirs))
     if as_json:
-        _echo_json(
+        echo_json(
             [
                 {
                     "id": p.id,
@@ -511,7 +400,7 @@ def sites(ctx: typer.Context, as_json: JsonOption = False) -> None:
             ]
         )
         return
-    for line in _table([(p.id, p.base_url, p.name) for p in profiles], ["id", "base_url", "name"]):
+    for line in table([(p.id, p.base_url, p.name) for p in profiles], ["id", "base_url", "name"]):
         typer.echo(line)
 
 
@@ -544,21 +433,21 @@ def extract_(
     """
     settings: Settings = replace(ctx.obj, allow_private_networks=allow_private_networks)
     chosen = (
-        _guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs)) if profile else None
+        guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs)) if profile else None
     )
     if source.startswith(("http://", "https://")):
-        article = _guard(lambda: asyncio.run(_extract_url(settings, source, chosen)))
+        article = guard(lambda: asyncio.run(_extract_url(settings, source, chosen)))
     else:
         path = Path(source)
         if not path.is_file():
-            _fail(f"no such file: {path}", EXIT_USAGE)
+            fail(f"no such file: {path}", EXIT_USAGE)
         try:
             data = path.read_bytes()
         except OSError as exc:
-            _fail(f"cannot read {path}: {exc.strerror}", EXIT_USAGE)
+            fail(f"cannot read {path}: {exc.strerror}", EXIT_USAGE)
         page_url = canonicalize_url(url) if url else None
-        article = _guard(lambda: extract(data, page_url, profile=chosen))
-    _echo_json(article.to_dict())
+        article = guard(lambda: extract(data, page_url, profile=chosen))
+    echo_json(article.to_dict())
 
 
 async def _extract_url(settings: Settings, url: str, profile: SiteProfile | None) -> Any:
@@ -568,6 +457,9 @@ async def _extract_url(settings: Settings, url: str, profile: SiteProfile | None
         page = await fetcher.fetch(canonical)
     document = Document.from_bytes(page.body, url=page.url, charset=page.charset)
     return extract_article(document, profile or profile_for_url(page.url))
+
+
+_register_exchange(app)
 
 
 def main(argv: list[str] | None = None) -> None:
