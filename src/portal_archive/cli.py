@@ -35,7 +35,9 @@ from ._cli_common import (
     settings_for,
     table,
 )
+from ._cli_analysis import register as _register_analysis
 from ._cli_exchange import register as _register_exchange
+from ._cli_serve import register as _register_serve
 from .archive import Archive
 from .crawl import crawl as crawl_site
 from .crawl import fetch_hosts
@@ -460,6 +462,8 @@ async def _extract_url(settings: Settings, url: str, profile: SiteProfile | None
 
 
 _register_exchange(app)
+_register_analysis(app)
+_register_serve(app)
 
 
 def main(argv: list[str] | None = None) -> None:
