@@ -45,7 +45,8 @@ def test_schema_and_wal(tmp_path: Path) -> None:
         assert {
             "pages",
             "articles",
-            "articles_fts",
+            "articles_search",
+                "article_versions",
             "runs",
             "crawl_errors",
             "schema_migrations",
@@ -71,7 +72,13 @@ def test_save_article_new_unchanged_changed() -> None:
     assert archive.save_article(page(URL, b"<html>y</html>"), changed) == "changed"
     stored = archive.get_article(URL)
     assert stored is not None and stored.article.paragraphs[-1] == "A correction."
-    assert archive.counts() == {"pages": 2, "articles": 1, "runs": 0, "crawl_errors": 0}
+    assert archive.counts() == {
+        "pages": 2,
+        "articles": 1,
+        "article_versions": 2,
+        "runs": 0,
+        "crawl_errors": 0,
+    }
     # The full-text index follows the update.
     assert [h.url for h in archive.search("correction")] == [URL]
 

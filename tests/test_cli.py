@@ -59,7 +59,7 @@ def test_crawl_writes_report_and_second_run_adds_nothing(tmp_path: Path, mirror_
     assert first.exit_code == 0, first.output
     assert "28 new" in first.stdout
     data = json.loads(report.read_text())
-    assert data["articles"] == {"new": 28, "unchanged": 0, "changed": 0, "failed": 0}
+    assert data["articles"] == {"new": 28, "unchanged": 0, "changed": 0, "failed": 0, "gone": 0}
     assert data["listing_pages"] == 8 and data["bytes"] > 100_000 and data["duration_s"] >= 0
     second = cli(*args)
     assert second.exit_code == 0

@@ -3,8 +3,11 @@ place where library errors become a line on stderr and an exit code."""
 
 from __future__ import annotations
 
+import csv
+import enum
 import json
 import os
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
@@ -105,3 +108,36 @@ def table(rows: Sequence[Sequence[str]], headers: Sequence[str]) -> Iterator[str
 
 def echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+
+
+class SearchOrder(enum.StrEnum):
+    date = "date"
+    relevance = "relevance"
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (OWASP CSV injection)."""
+    if value is None:
+        return ""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return "'" + text if text.startswith(_FORMULA_START) else text
+
+
+def write_csv(rows: Sequence[dict[str, Any]]) -> None:
+    """Rows of dicts as CSV on stdout, header from the first row's keys."""
+    if not rows:
+        return
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(list(rows[0]))
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row.values()])
+
+
+def highlight(snippet: str) -> str:
+    """A snippet for the terminal: the \\x02…\\x03 marks in bold, any other control
+    character shown escaped."""
+    text = safe(snippet.replace("\x02", "\ue000").replace("\x03", "\ue001"))
+    return text.replace("\ue000", "\x1b[1m").replace("\ue001", "\x1b[0m")

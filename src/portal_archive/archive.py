@@ -9,12 +9,12 @@ mode instead of waiting (sqlite-utils' own ``atomic()`` issues a deferred ``BEGI
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
-import re
 import sqlite3
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,121 +22,23 @@ from typing import Any, Final, Literal
 
 import sqlite_utils
 
+from ._schema import MIGRATIONS, index_article
+from ._search import MARK_END, MARK_START, clean_snippet, column_filter, day_bounds, fts_query
 from ._version import __version__ as _VERSION
 from .errors import ArchiveError, ArchiveLockedError
 from .models import Article, CrawlReport, Failure, Page
 from .urls import canonicalize_url
 
-__all__ = ["Archive", "SaveResult", "SearchHit", "StoredArticle"]
+__all__ = ["Archive", "ArticleVersion", "Change", "SaveResult", "SearchHit", "StoredArticle"]
 
 SaveResult = Literal["new", "unchanged", "changed"]
 
 EXTRACTOR_VERSION: Final = _VERSION
 
 
-def _run_script(conn: sqlite3.Connection, script: str) -> None:
-    """Run SQL statements one by one inside the caller's transaction (``executescript`` would
-    commit it first)."""
-    statement = ""
-    for line in script.splitlines(keepends=True):
-        statement += line
-        if sqlite3.complete_statement(statement):
-            conn.execute(statement)
-            statement = ""
-    if statement.strip():
-        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
-
-
-def _m001_initial(conn: sqlite3.Connection) -> None:
-    _run_script(
-        conn,
-        """
-        CREATE TABLE pages (
-            id INTEGER PRIMARY KEY,
-            url TEXT NOT NULL,              -- canonical URL the content belongs to
-            fetch_url TEXT NOT NULL,        -- what was requested (a mirror, perhaps)
-            final_url TEXT NOT NULL,        -- where redirects ended
-            status INTEGER NOT NULL,
-            headers TEXT NOT NULL,          -- JSON list of [name, value]
-            content_type TEXT,
-            body BLOB NOT NULL,             -- the body bytes, compressed as `compression` says
-            compression TEXT NOT NULL DEFAULT 'zlib',
-            size INTEGER NOT NULL,          -- uncompressed body length
-            sha256 TEXT NOT NULL,           -- of the uncompressed body
-            fetched_at TEXT NOT NULL,       -- first fetch that returned these bytes (UTC)
-            last_seen_at TEXT NOT NULL,     -- latest fetch that returned them
-            UNIQUE (url, sha256)
-        );
-        CREATE TABLE articles (
-            id INTEGER PRIMARY KEY,
-            url TEXT NOT NULL UNIQUE,       -- canonical URL
-            site TEXT,                      -- profile id
-            title TEXT,
-            published TEXT,                 -- YYYY-MM-DD
-            updated TEXT,                   -- YYYY-MM-DD
-            paragraphs TEXT NOT NULL,       -- JSON list of str
-            body_text TEXT NOT NULL,        -- paragraphs joined by newlines
-            footer TEXT NOT NULL,           -- JSON object of named fields
-            footer_lines TEXT NOT NULL,     -- JSON list of str
-            language TEXT,
-            encoding TEXT,
-            content_hash TEXT NOT NULL,     -- sha256 of what the article says
-            page_id INTEGER NOT NULL REFERENCES pages(id),
-            extractor_version TEXT NOT NULL,
-            first_seen_at TEXT NOT NULL,
-            fetched_at TEXT NOT NULL        -- fetch of the page this version came from
-        );
-        CREATE INDEX articles_site_published ON articles(site, published);
-        CREATE VIRTUAL TABLE articles_fts USING fts5(
-            title, body_text, content='articles', content_rowid='id',
-            tokenize='porter unicode61 remove_diacritics 2'
-        );
-        CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
-            INSERT INTO articles_fts(rowid, title, body_text)
-            VALUES (new.id, new.title, new.body_text);
-        END;
-        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
-            INSERT INTO articles_fts(articles_fts, rowid, title, body_text)
-            VALUES ('delete', old.id, old.title, old.body_text);
-        END;
-        CREATE TRIGGER articles_au AFTER UPDATE OF title, body_text ON articles BEGIN
-            INSERT INTO articles_fts(articles_fts, rowid, title, body_text)
-            VALUES ('delete', old.id, old.title, old.body_text);
-            INSERT INTO articles_fts(rowid, title, body_text)
-            VALUES (new.id, new.title, new.body_text);
-        END;
-        CREATE TABLE runs (
-            id INTEGER PRIMARY KEY,
-            site TEXT NOT NULL,
-            started_at TEXT NOT NULL,
-            finished_at TEXT,
-            exit_code INTEGER,
-            report TEXT                     -- JSON run report
-        );
-        CREATE TABLE crawl_errors (
-            id INTEGER PRIMARY KEY,
-            run_id INTEGER REFERENCES runs(id),
-            url TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            status INTEGER,
-            message TEXT NOT NULL,
-            at TEXT NOT NULL
-        );
-        CREATE INDEX crawl_errors_url ON crawl_errors(url);
-    """,
-    )
-
-
-#: Applied in order, each in its own transaction, recorded in schema_migrations. Never edit
-#: a released migration: add the next one.
-MIGRATIONS: Final[tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...]] = (
-    ("001_initial", _m001_initial),
-)
-
-
 @dataclass(frozen=True, slots=True)
 class StoredArticle:
-    """An article as archived, with where and when it was fetched."""
+    """An article as archived (its current version), with where and when it was fetched."""
 
     id: int
     article: Article
@@ -146,6 +48,8 @@ class StoredArticle:
     final_url: str
     status: int
     sha256: str
+    version: int = 1
+    gone_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -153,12 +57,72 @@ class StoredArticle:
             **self.article.to_dict(),
             "fetched_at": self.fetched_at,
             "first_seen_at": self.first_seen_at,
+            "version": self.version,
+            "gone_at": self.gone_at,
             "capture": {
                 "page_id": self.page_id,
                 "final_url": self.final_url,
                 "status": self.status,
                 "sha256": self.sha256,
             },
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleVersion:
+    """One version of an article, with the capture it came from (its provenance)."""
+
+    article_id: int
+    version: int
+    article: Article
+    cause: str
+    captured_at: str
+    recorded_at: str
+    page_id: int
+    final_url: str
+    status: int
+    sha256: str
+    extractor_version: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "version": self.version,
+            "cause": self.cause,
+            "captured_at": self.captured_at,
+            "recorded_at": self.recorded_at,
+            "extractor_version": self.extractor_version,
+            "capture": {
+                "page_id": self.page_id,
+                "final_url": self.final_url,
+                "status": self.status,
+                "sha256": self.sha256,
+            },
+            **self.article.to_dict(),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Something that happened to an archived article: a new version, or its disappearance."""
+
+    article_id: int
+    url: str
+    title: str | None
+    kind: Literal["changed", "gone"]
+    at: str
+    version: int | None
+    status: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "article_id": self.article_id,
+            "url": self.url,
+            "title": self.title,
+            "kind": self.kind,
+            "at": self.at,
+            "version": self.version,
+            "status": self.status,
         }
 
 
@@ -170,6 +134,8 @@ class SearchHit:
     title: str | None
     published: str | None
     updated: str | None
+    column: str | None
+    source: str | None
     snippet: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -180,6 +146,8 @@ class SearchHit:
             "title": self.title,
             "published": self.published,
             "updated": self.updated,
+            "column": self.column,
+            "source": self.source,
             "snippet": self.snippet,
         }
 
@@ -393,35 +361,76 @@ class Archive:
         )
         return int(cursor.lastrowid or 0)
 
-    def save_article(self, page: Page, article: Article) -> SaveResult:
+    def save_article(self, page: Page, article: Article, *, cause: str = "crawl") -> SaveResult:
         """Store the raw page and the article extracted from it, in one transaction.
 
-        An article whose content is unchanged is left as it is (not even its fetch time
-        moves); a changed one is replaced and reported as ``changed``.
+        An unchanged article is left as it is (not even its fetch time moves). A changed one
+        becomes a new version: the earlier versions are kept in ``article_versions``, never
+        overwritten, and the ``articles`` row shows the newest. ``cause`` records why the
+        version was made (``crawl``, ``reparse``, ``import``).
         """
         if not article.url:
             raise ArchiveError("an article needs a URL to be archived", path=self.path)
         with self.transaction():
             page_id = self._save_page(page)
             row = self.conn.execute(
-                "SELECT id, content_hash FROM articles WHERE url = ?", [article.url]
+                "SELECT id, content_hash, version, gone_at FROM articles WHERE url = ?",
+                [article.url],
             ).fetchone()
             content_hash = article.content_hash
             if row and row[1] == content_hash:
+                if row[3] is not None:  # it is back
+                    self.conn.execute(
+                        "UPDATE articles SET gone_at = NULL, gone_status = NULL WHERE id = ?",
+                        [row[0]],
+                    )
                 return "unchanged"
+            fetched = page.fetched_at.isoformat()
             values = _article_to_row(article)
             values.update(
                 content_hash=content_hash,
                 page_id=page_id,
                 extractor_version=EXTRACTOR_VERSION,
-                fetched_at=page.fetched_at.isoformat(),
+                fetched_at=fetched,
+                gone_at=None,
+                gone_status=None,
             )
             if row:
-                self.db.table("articles").update(row[0], values)
-                return "changed"
-            values["first_seen_at"] = page.fetched_at.isoformat()
-            self.db.table("articles").insert(values)
-            return "new"
+                article_id, version = int(row[0]), int(row[2]) + 1
+                values["version"] = version
+                self.db.table("articles").update(article_id, values)
+                outcome: SaveResult = "changed"
+            else:
+                values.update(first_seen_at=fetched, version=1)
+                inserted = self.db.table("articles").insert(values).last_pk
+                article_id = int(str(inserted))
+                version, outcome = 1, "new"
+            version_row = {
+                k: v
+                for k, v in values.items()
+                if k not in {"url", "site", "first_seen_at", "fetched_at", "gone_at", "gone_status"}
+            }
+            version_row.update(
+                article_id=article_id,
+                version=version,
+                cause=cause,
+                captured_at=fetched,
+                recorded_at=_now(),
+            )
+            self.db.table("article_versions").insert(version_row)
+            index_article(self.conn, article_id)
+            return outcome
+
+    def mark_gone(self, url: str, status: int, at: datetime) -> bool:
+        """Record that an archived article now answers 404/410. Its versions are kept.
+        Returns False when the URL was never archived (or was already marked)."""
+        with self.transaction():
+            cursor = self.conn.execute(
+                "UPDATE articles SET gone_at = ?, gone_status = ?"
+                " WHERE url = ? AND gone_at IS NULL",
+                [at.isoformat(), status, url],
+            )
+            return cursor.rowcount > 0
 
     def start_run(self, site: str, started_at: datetime) -> int:
         with self.transaction():
@@ -469,29 +478,87 @@ class Archive:
                 )
             return int(self.conn.execute("SELECT count(*) FROM articles").fetchone()[0])
 
-    def search(self, query: str, *, limit: int = 20, site: str | None = None) -> list[SearchHit]:
-        """Full-text search over titles and bodies, newest first, with a snippet.
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 20,
+        site: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        column: str | None = None,
+        source: str | None = None,
+        order: Literal["date", "relevance"] = "date",
+        marks: tuple[str, str] = ("[", "]"),
+    ) -> list[SearchHit]:
+        """Full-text search over titles and bodies, in Chinese and English.
 
-        Words are matched as whole words (with English stemming), all of them required;
-        quote a phrase to match it as one.
+        Every word is required; "quote" a phrase; ``word*`` matches a prefix. English words
+        are stemmed (``worker`` finds ``workers``); a Chinese term of any length matches
+        where its characters stand together. ``order="date"`` gives the newest first and
+        costs the same whatever the number of matches; ``"relevance"`` ranks (bm25) the
+        newest 5,000 matches. ``marks`` surround the matched words in snippets.
         """
-        match = _fts_query(query)
-        if not match:
+        terms = fts_query(query)
+        if not terms:
             return []
-        sql = (
-            "SELECT a.id, a.url, a.site, a.title, a.published, a.updated,"
-            " snippet(articles_fts, 1, '[', ']', '…', 24)"
-            " FROM articles_fts JOIN articles a ON a.id = articles_fts.rowid"
-            " WHERE articles_fts MATCH ?"
-        )
+        # The words are looked for in the text only, not in the filter columns.
+        match = f"{{title body}} : ({terms})"
+        for name, value in (("site", site), ("column_name", column), ("source", source)):
+            if value:
+                match += " AND " + column_filter(name, value)
+        low, high = day_bounds(since, until)
+        where = "articles_search MATCH ?"
         params: list[Any] = [match]
-        if site:
-            sql += " AND a.site = ?"
-            params.append(site)
-        sql += " ORDER BY coalesce(a.published, a.updated) DESC, a.id DESC LIMIT ?"
+        if low is not None:
+            where += " AND rowid >= ?"
+            params.append(low)
+        if high is not None:
+            where += " AND rowid < ?"
+            params.append(high)
+        inner = (
+            "SELECT rowid AS r, article_id,"
+            f" snippet(articles_search, -1, '{MARK_START}', '{MARK_END}', '…', 24) AS snip,"
+            " bm25(articles_search, 10.0, 1.0, 0, 0, 0) AS score"
+            f" FROM articles_search WHERE {where} ORDER BY rowid DESC"
+        )
+        if order == "relevance":
+            sql = f"SELECT * FROM ({inner} LIMIT {_RANKED_WINDOW}) ORDER BY score LIMIT ?"
+        else:
+            sql = inner + " LIMIT ?"
+        sql = (
+            "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.column_name,"
+            f" a.source, m.snip FROM ({sql}) m JOIN articles a ON a.id = m.article_id"
+        )
+        if order == "relevance":
+            sql += " ORDER BY m.score"
+        else:
+            sql += " ORDER BY m.r DESC"
         params.append(limit)
         with self._errors():
-            return [SearchHit(*row) for row in self.conn.execute(sql, params)]
+            rows = self.conn.execute(sql, params).fetchall()
+        hits = [
+            SearchHit(
+                id=r[0],
+                url=r[1],
+                site=r[2],
+                title=r[3],
+                published=r[4],
+                updated=r[5],
+                column=r[6],
+                source=r[7],
+                snippet=clean_snippet(r[8], start=marks[0], end=marks[1]),
+            )
+            for r in rows
+        ]
+        # The FTS column filters match phrases; keep only exact values.
+        return [
+            h
+            for h in hits
+            if (not site or h.site == site)
+            and (not column or h.column == column)
+            and (not source or h.source == source)
+        ]
 
     def list_articles(
         self,
@@ -566,20 +633,99 @@ class Archive:
         with self._errors():
             return [Failure(*row) for row in self.conn.execute(sql + " ORDER BY id", params)]
 
+    def get_page(self, page_id: int) -> Page:
+        """A stored capture, rebuilt as the Page it was (body decompressed)."""
+        with self._errors():
+            row = self.conn.execute(
+                "SELECT url, fetch_url, final_url, status, headers, fetched_at FROM pages"
+                " WHERE id = ?",
+                [page_id],
+            ).fetchone()
+        if row is None:
+            raise ArchiveError(f"no page {page_id}", path=self.path)
+        url, fetch_url, final_url, status, headers, fetched_at = row
+        return Page(
+            url=url,
+            fetch_url=fetch_url,
+            final_url=final_url,
+            status=status,
+            headers=tuple((k, v) for k, v in json.loads(headers)),
+            body=self.page_body(page_id),
+            fetched_at=datetime.fromisoformat(fetched_at),
+        )
+
+    def versions(self, article_id: int) -> list[ArticleVersion]:
+        """Every version of an article, oldest first."""
+        with self._errors():
+            rows = self.conn.execute(
+                _VERSION_SELECT + " WHERE v.article_id = ? ORDER BY v.version", [article_id]
+            ).fetchall()
+        return [_row_to_version(row) for row in rows]
+
+    def changes(self, *, since: date | None = None, site: str | None = None) -> list[Change]:
+        """New versions (after the first) and disappearances, newest first."""
+        params: list[Any] = []
+        since_filter = ""
+        if since:
+            since_filter = " AND {col} >= ?"
+            params.append(since.isoformat())
+        site_filter = " AND a.site = ?" if site else ""
+        changed = (
+            "SELECT a.id, a.url, a.title, 'changed', v.recorded_at, v.version, NULL"
+            " FROM article_versions v JOIN articles a ON a.id = v.article_id"
+            " WHERE v.version > 1" + since_filter.format(col="v.recorded_at") + site_filter
+        )
+        gone = (
+            "SELECT a.id, a.url, a.title, 'gone', a.gone_at, a.version, a.gone_status"
+            " FROM articles a WHERE a.gone_at IS NOT NULL"
+            + since_filter.format(col="a.gone_at")
+            + site_filter
+        )
+        args = params + ([site] if site else []) + params + ([site] if site else [])
+        with self._errors():
+            rows = self.conn.execute(
+                f"{changed} UNION ALL {gone} ORDER BY 5 DESC, 1", args
+            ).fetchall()
+        return [Change(*row) for row in rows]
+
+    def verify_pages(self) -> Iterator[tuple[int, str, bool]]:
+        """Re-hash every stored page: ``(page_id, url, ok)`` for each, in id order."""
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT id, url, body, compression, size, sha256 FROM pages ORDER BY id"
+            )
+            for page_id, url, body, compression, size, sha256 in rows:
+                try:
+                    data = zlib.decompress(body) if compression == "zlib" else bytes(body)
+                except zlib.error:
+                    yield page_id, url, False
+                    continue
+                ok = len(data) == size and hashlib.sha256(data).hexdigest() == sha256
+                yield page_id, url, ok
+
     def counts(self) -> dict[str, int]:
         """Row counts of the main tables (for summaries and tests)."""
         with self._errors():
             return {
                 t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-                for t in ("pages", "articles", "runs", "crawl_errors")
+                for t in ("pages", "articles", "article_versions", "runs", "crawl_errors")
             }
 
 
+_RANKED_WINDOW: Final = 5000
 _STORED_SELECT: Final = (
     "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.paragraphs, a.footer,"
-    " a.footer_lines, a.language, a.encoding, a.fetched_at, a.first_seen_at, a.page_id,"
-    " p.final_url, p.status, p.sha256"
+    " a.footer_lines, a.language, a.encoding, a.column_name, a.source, a.fetched_at,"
+    " a.first_seen_at, a.page_id, p.final_url, p.status, p.sha256, a.version, a.gone_at"
     " FROM articles a JOIN pages p ON p.id = a.page_id"
+)
+_VERSION_SELECT: Final = (
+    "SELECT v.article_id, v.version, a.url, a.site, v.title, v.published, v.updated,"
+    " v.paragraphs, v.footer, v.footer_lines, v.language, v.encoding, v.column_name, v.source,"
+    " v.cause, v.captured_at, v.recorded_at, v.page_id, p.final_url, p.status, p.sha256,"
+    " v.extractor_version"
+    " FROM article_versions v JOIN articles a ON a.id = v.article_id"
+    " JOIN pages p ON p.id = v.page_id"
 )
 
 
@@ -597,14 +743,13 @@ def _article_to_row(article: Article) -> dict[str, Any]:
         "footer_lines": json.dumps(data["footer_lines"], ensure_ascii=False),
         "language": data["language"],
         "encoding": data["encoding"],
+        "column_name": data["column"],
+        "source": data["source"],
     }
 
 
-def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
+def _article_from(url: str, site: str | None, values: tuple[Any, ...]) -> Article:
     (
-        id_,
-        url,
-        site,
         title,
         published,
         updated,
@@ -613,14 +758,10 @@ def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
         footer_lines,
         language,
         encoding,
-        fetched_at,
-        first_seen_at,
-        page_id,
-        final_url,
-        status,
-        sha256,
-    ) = row
-    article = Article.from_dict(
+        column,
+        source,
+    ) = values
+    return Article.from_dict(
         {
             "url": url,
             "site": site,
@@ -632,32 +773,45 @@ def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
             "footer_lines": json.loads(footer_lines),
             "language": language,
             "encoding": encoding,
+            "column": column,
+            "source": source,
         }
     )
+
+
+def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
+    id_, url, site = row[0], row[1], row[2]
+    (fetched_at, first_seen_at, page_id, final_url, status, sha256, version, gone_at) = row[13:]
     return StoredArticle(
         id=id_,
-        article=article,
+        article=_article_from(url, site, row[3:13]),
         fetched_at=fetched_at,
         first_seen_at=first_seen_at,
         page_id=page_id,
         final_url=final_url,
         status=status,
         sha256=sha256,
+        version=version,
+        gone_at=gone_at,
     )
 
 
-_WORD: Final = re.compile(r'"[^"]+"|[^\s"]+')
-
-
-def _fts_query(query: str) -> str:
-    """User words → an FTS5 query that cannot be a syntax error: each word or "phrase" quoted,
-    all required."""
-    terms = []
-    for token in _WORD.findall(query):
-        token = token.strip('"').replace('"', "")
-        if token.strip():
-            terms.append(f'"{token}"')
-    return " ".join(terms)
+def _row_to_version(row: tuple[Any, ...]) -> ArticleVersion:
+    article_id, version, url, site = row[:4]
+    (cause, captured_at, recorded_at, page_id, final_url, status, sha256, extractor) = row[14:]
+    return ArticleVersion(
+        article_id=article_id,
+        version=version,
+        article=_article_from(url, site, row[4:14]),
+        cause=cause,
+        captured_at=captured_at,
+        recorded_at=recorded_at,
+        page_id=page_id,
+        final_url=final_url,
+        status=status,
+        sha256=sha256,
+        extractor_version=extractor,
+    )
 
 
 def _now() -> str:

@@ -19,23 +19,27 @@ from urllib.parse import urlsplit
 
 import typer
 
+from ._cli_analysis import register as _register_analysis
+from ._cli_archive import register as _register_archive
 from ._cli_common import (
     EXIT_USAGE,
     DbOption,
     JsonOption,
+    SearchOrder,
     SiteOption,
     date_of,
     echo_json,
     fail,
     guard,
+    highlight,
     launcher,
     open_readonly,
     parse_date,
     safe,
     settings_for,
     table,
+    write_csv,
 )
-from ._cli_analysis import register as _register_analysis
 from ._cli_exchange import register as _register_exchange
 from ._cli_serve import register as _register_serve
 from .archive import Archive
@@ -279,21 +283,56 @@ def demo(
 @app.command()
 def search(
     ctx: typer.Context,
-    query: Annotated[str, typer.Argument(help='Words to find (all required); "quote" a phrase.')],
+    query: Annotated[
+        str,
+        typer.Argument(help='Words to find (all required); "quote" a phrase; word* for a prefix.'),
+    ],
     db: DbOption = None,
     site: SiteOption = None,
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")
+    ] = None,
+    column: Annotated[
+        str | None, typer.Option("--column", help="Only this column (section).")
+    ] = None,
+    source: Annotated[str | None, typer.Option("--source", help="Only this source (来源).")] = None,
+    order: Annotated[
+        SearchOrder, typer.Option("--order", help="Newest first, or by relevance (bm25).")
+    ] = SearchOrder.date,
     limit: Annotated[int, typer.Option("--limit", min=1, help="At most this many results.")] = 20,
     as_json: JsonOption = False,
+    as_csv: Annotated[bool, typer.Option("--csv", help="CSV output for spreadsheets.")] = False,
 ) -> None:
-    """Full-text search of titles and bodies, newest first, with a snippet.
+    """Full-text search of titles and bodies, in Chinese or English, with highlighted snippets.
 
-    Example: portal-archive search "social work"
+    Example: portal-archive search "social work" --since 2024-01-01
     """
     settings = settings_for(ctx, db)
+    start, end = parse_date(since, "--since"), parse_date(until, "--until")
+    tty = sys.stdout.isatty() and not (as_json or as_csv)
+    marks = ("\x02", "\x03") if tty else ("[", "]")
     with open_readonly(settings) as archive:
-        hits = guard(lambda: archive.search(query, limit=limit, site=site))
+        hits = guard(
+            lambda: archive.search(
+                query,
+                limit=limit,
+                site=site,
+                since=start,
+                until=end,
+                column=column,
+                source=source,
+                order=order.value,
+                marks=marks,
+            )
+        )
     if as_json:
         echo_json([hit.to_dict() for hit in hits])
+        return
+    if as_csv:
+        write_csv([hit.to_dict() for hit in hits])
         return
     if not hits:
         typer.echo(f"no articles match {query!r}", err=True)
@@ -302,7 +341,7 @@ def search(
         when = hit.published or hit.updated or "----------"
         typer.echo(f"[{hit.id}] {when}  {safe(hit.title or '')}")
         typer.echo(f"    {hit.url}")
-        typer.echo(f"    {safe(hit.snippet)}")
+        typer.echo(f"    {highlight(hit.snippet)}")
 
 
 @app.command("list")
@@ -462,6 +501,7 @@ async def _extract_url(settings: Settings, url: str, profile: SiteProfile | None
 
 
 _register_exchange(app)
+_register_archive(app)
 _register_analysis(app)
 _register_serve(app)
 

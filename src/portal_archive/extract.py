@@ -189,6 +189,8 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
         footer_lines=footer_lines,
         language=_language(tree, profile, paragraphs),
         encoding=document.encoding,
+        column=_column(tree),
+        source=_source(tree, skip=set(paragraphs)),
     )
 
 
@@ -324,6 +326,38 @@ def _meta_dates(tree: LexborHTMLParser, dates: dict[DateKind, date]) -> None:
         )
         if raw and (value := parse_date(raw)):
             dates["updated"] = value
+
+
+_BREADCRUMB: Final = (
+    "[class*=breadcrumb], [id*=breadcrumb], [class*=crumb], [class*=position], "
+    "[id*=position], [class*=location], [class*=dqwz], [class*=weizhi]"
+)
+_SOURCE_LINE: Final = re.compile(
+    r"^(?:来源|信息来源|文章来源|Source)\s*[:：]\s*(.{1,60}?)\s*$", re.I
+)
+
+
+def _column(tree: LexborHTMLParser) -> str | None:
+    """The column (section) a CMS files the page under: its ColumnName meta, else the last
+    link of the breadcrumb."""
+    if declared := meta_content(tree, "ColumnName", "article:section"):
+        return declared
+    for crumb in tree.css(_BREADCRUMB):
+        links = [clean_text(a.text(separator=" ")) for a in crumb.css("a")]
+        links = [text for text in links if text]
+        if links:
+            return links[-1]
+    return None
+
+
+def _source(tree: LexborHTMLParser, skip: set[str]) -> str | None:
+    """Who the page credits as its source: ContentSource meta, else a short 来源: line."""
+    if declared := meta_content(tree, "ContentSource", "source"):
+        return declared
+    for line in visible_lines(tree.body) if tree.body is not None else ():
+        if line.text not in skip and (match := _SOURCE_LINE.match(line.text)):
+            return match.group(1)
+    return None
 
 
 _CJK: Final = re.compile(r"[\u4e00-\u9fff]")

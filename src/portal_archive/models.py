@@ -78,6 +78,10 @@ class Article:
     site: str | None = None
     language: str | None = None
     encoding: str | None = None
+    #: The portal's column (section) the article is filed under, e.g. "News".
+    column: str | None = None
+    #: Who the portal credits as the source (来源 / ContentSource), when it says.
+    source: str | None = None
 
     @property
     def body_text(self) -> str:
@@ -97,6 +101,8 @@ class Article:
             "footer_lines": list(self.footer_lines),
             "language": self.language,
             "encoding": self.encoding,
+            "column": self.column,
+            "source": self.source,
         }
 
     @classmethod
@@ -113,6 +119,8 @@ class Article:
             footer_lines=tuple(data.get("footer_lines") or ()),
             language=data.get("language"),
             encoding=data.get("encoding"),
+            column=data.get("column"),
+            source=data.get("source"),
         )
 
     @property
@@ -153,6 +161,7 @@ class CrawlReport:
     articles_unchanged: int = 0
     articles_changed: int = 0
     articles_failed: int = 0
+    articles_gone: int = 0
     listing_failed: int = 0
     skipped_robots: int = 0
     bytes_received: int = 0
@@ -190,6 +199,7 @@ class CrawlReport:
                 "unchanged": self.articles_unchanged,
                 "changed": self.articles_changed,
                 "failed": self.articles_failed,
+                "gone": self.articles_gone,
             },
             "skipped_robots": self.skipped_robots,
             "requests": self.requests,

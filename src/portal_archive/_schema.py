@@ -1,0 +1,202 @@
+"""The archive's schema, as an ordered list of migrations. Private to the archive stage.
+
+Each migration runs in its own IMMEDIATE transaction and is recorded by name in
+``schema_migrations``. A released migration is never edited: the next one is added.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from datetime import date
+from typing import Final
+
+from ._search import prepare, sort_key
+
+__all__ = ["MIGRATIONS", "index_article"]
+
+
+def _run_script(conn: sqlite3.Connection, script: str) -> None:
+    """Run SQL statements one by one inside the caller's transaction (``executescript`` would
+    commit it first)."""
+    statement = ""
+    for line in script.splitlines(keepends=True):
+        statement += line
+        if sqlite3.complete_statement(statement):
+            conn.execute(statement)
+            statement = ""
+    if statement.strip():
+        raise ValueError(f"incomplete SQL statement: {statement.strip()[:60]}")
+
+
+def _m001_initial(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE pages (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL,              -- canonical URL the content belongs to
+            fetch_url TEXT NOT NULL,        -- what was requested (a mirror, perhaps)
+            final_url TEXT NOT NULL,        -- where redirects ended
+            status INTEGER NOT NULL,
+            headers TEXT NOT NULL,          -- JSON list of [name, value]
+            content_type TEXT,
+            body BLOB NOT NULL,             -- the body bytes, compressed as `compression` says
+            compression TEXT NOT NULL DEFAULT 'zlib',
+            size INTEGER NOT NULL,          -- uncompressed body length
+            sha256 TEXT NOT NULL,           -- of the uncompressed body
+            fetched_at TEXT NOT NULL,       -- first fetch that returned these bytes (UTC)
+            last_seen_at TEXT NOT NULL,     -- latest fetch that returned them
+            UNIQUE (url, sha256)
+        );
+        CREATE TABLE articles (
+            id INTEGER PRIMARY KEY,
+            url TEXT NOT NULL UNIQUE,       -- canonical URL
+            site TEXT,                      -- profile id
+            title TEXT,
+            published TEXT,                 -- YYYY-MM-DD
+            updated TEXT,                   -- YYYY-MM-DD
+            paragraphs TEXT NOT NULL,       -- JSON list of str
+            body_text TEXT NOT NULL,        -- paragraphs joined by newlines
+            footer TEXT NOT NULL,           -- JSON object of named fields
+            footer_lines TEXT NOT NULL,     -- JSON list of str
+            language TEXT,
+            encoding TEXT,
+            content_hash TEXT NOT NULL,     -- sha256 of what the article says
+            page_id INTEGER NOT NULL REFERENCES pages(id),
+            extractor_version TEXT NOT NULL,
+            first_seen_at TEXT NOT NULL,
+            fetched_at TEXT NOT NULL        -- fetch of the page this version came from
+        );
+        CREATE INDEX articles_site_published ON articles(site, published);
+        CREATE VIRTUAL TABLE articles_fts USING fts5(
+            title, body_text, content='articles', content_rowid='id',
+            tokenize='porter unicode61 remove_diacritics 2'
+        );
+        CREATE TRIGGER articles_ai AFTER INSERT ON articles BEGIN
+            INSERT INTO articles_fts(rowid, title, body_text)
+            VALUES (new.id, new.title, new.body_text);
+        END;
+        CREATE TRIGGER articles_ad AFTER DELETE ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, body_text)
+            VALUES ('delete', old.id, old.title, old.body_text);
+        END;
+        CREATE TRIGGER articles_au AFTER UPDATE OF title, body_text ON articles BEGIN
+            INSERT INTO articles_fts(articles_fts, rowid, title, body_text)
+            VALUES ('delete', old.id, old.title, old.body_text);
+            INSERT INTO articles_fts(rowid, title, body_text)
+            VALUES (new.id, new.title, new.body_text);
+        END;
+        CREATE TABLE runs (
+            id INTEGER PRIMARY KEY,
+            site TEXT NOT NULL,
+            started_at TEXT NOT NULL,
+            finished_at TEXT,
+            exit_code INTEGER,
+            report TEXT                     -- JSON run report
+        );
+        CREATE TABLE crawl_errors (
+            id INTEGER PRIMARY KEY,
+            run_id INTEGER REFERENCES runs(id),
+            url TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            status INTEGER,
+            message TEXT NOT NULL,
+            at TEXT NOT NULL
+        );
+        CREATE INDEX crawl_errors_url ON crawl_errors(url);
+    """,
+    )
+
+
+def index_article(conn: sqlite3.Connection, article_id: int) -> None:
+    """(Re)write an article's row in the search index from its current ``articles`` row."""
+    row = conn.execute(
+        "SELECT title, body_text, site, column_name, source, published, updated, first_seen_at,"
+        " search_rowid FROM articles WHERE id = ?",
+        [article_id],
+    ).fetchone()
+    if row is None:
+        return
+    title, body, site, column, source, published, updated, first_seen, old_rowid = row
+    if old_rowid is not None:
+        conn.execute("DELETE FROM articles_search WHERE rowid = ?", [old_rowid])
+    when = published or updated or (first_seen or "")[:10] or None
+    rowid = sort_key(date.fromisoformat(when) if when else None, article_id)
+    conn.execute(
+        "INSERT INTO articles_search (rowid, title, body, site, column_name, source, article_id)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [
+            rowid,
+            prepare(title),
+            prepare(body),
+            site or "",
+            prepare(column),
+            prepare(source),
+            article_id,
+        ],
+    )
+    conn.execute("UPDATE articles SET search_rowid = ? WHERE id = ?", [rowid, article_id])
+
+
+def _m002_versions_and_search(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        ALTER TABLE articles ADD COLUMN column_name TEXT;   -- the portal's column (section)
+        ALTER TABLE articles ADD COLUMN source TEXT;        -- 来源 / ContentSource
+        ALTER TABLE articles ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE articles ADD COLUMN gone_at TEXT;       -- when it answered 404/410
+        ALTER TABLE articles ADD COLUMN gone_status INTEGER;
+        ALTER TABLE articles ADD COLUMN search_rowid INTEGER;
+        CREATE TABLE article_versions (
+            id INTEGER PRIMARY KEY,
+            article_id INTEGER NOT NULL REFERENCES articles(id),
+            version INTEGER NOT NULL,           -- 1, 2, … in the order they were seen
+            title TEXT,
+            published TEXT,
+            updated TEXT,
+            paragraphs TEXT NOT NULL,
+            body_text TEXT NOT NULL,
+            footer TEXT NOT NULL,
+            footer_lines TEXT NOT NULL,
+            language TEXT,
+            encoding TEXT,
+            column_name TEXT,
+            source TEXT,
+            content_hash TEXT NOT NULL,
+            page_id INTEGER NOT NULL REFERENCES pages(id),  -- the capture it came from
+            extractor_version TEXT NOT NULL,
+            cause TEXT NOT NULL,                -- crawl, reparse or import
+            captured_at TEXT NOT NULL,          -- fetch time of that capture
+            recorded_at TEXT NOT NULL,          -- when this version was stored
+            UNIQUE (article_id, version)
+        );
+        INSERT INTO article_versions (article_id, version, title, published, updated,
+            paragraphs, body_text, footer, footer_lines, language, encoding, content_hash,
+            page_id, extractor_version, cause, captured_at, recorded_at)
+        SELECT id, 1, title, published, updated, paragraphs, body_text, footer, footer_lines,
+            language, encoding, content_hash, page_id, extractor_version, 'crawl', fetched_at,
+            fetched_at
+        FROM articles;
+        CREATE INDEX article_versions_recorded ON article_versions(recorded_at);
+        CREATE INDEX articles_gone ON articles(gone_at) WHERE gone_at IS NOT NULL;
+        DROP TRIGGER articles_ai;
+        DROP TRIGGER articles_ad;
+        DROP TRIGGER articles_au;
+        DROP TABLE articles_fts;
+        CREATE VIRTUAL TABLE articles_search USING fts5(
+            title, body, site, column_name, source, article_id UNINDEXED,
+            tokenize = 'porter unicode61 remove_diacritics 2'
+        );
+        """,
+    )
+    for (article_id,) in conn.execute("SELECT id FROM articles").fetchall():
+        index_article(conn, article_id)
+
+
+#: Applied in order. Never edit a released migration: add the next one.
+MIGRATIONS: Final[tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...]] = (
+    ("001_initial", _m001_initial),
+    ("002_versions_and_search", _m002_versions_and_search),
+)
