@@ -86,14 +86,7 @@ def test_history_and_changes_commands(recrawled: Archive) -> None:
     assert out.exit_code == 0
     assert "+ Other issues were also studied at length." in out.stdout
     as_json = CliRunner().invoke(
-        app,
-        [
-            "history",
-            "--db",
-            db,
-            "--json",
-            CHANGED.join(["", ""]) if False else PROFILE.origin + "/" + CHANGED,
-        ],
+        app, ["history", PROFILE.origin + "/" + CHANGED, "--db", db, "--json"]
     )
     assert [v["version"] for v in json.loads(as_json.stdout)] == [1, 2]
     diff = CliRunner().invoke(
