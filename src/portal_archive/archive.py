@@ -245,21 +245,20 @@ class Archive:
         return [name for name, _ in MIGRATIONS if name not in done]
 
     def migrate(self) -> list[str]:
-        """Apply pending migrations, each in its own IMMEDIATE transaction. Idempotent."""
+        """Apply the pending migrations, all in one IMMEDIATE transaction: an older archive is
+        upgraded in place completely, or not at all. Idempotent."""
         applied: list[str] = []
         with self._errors():
             if not self.pending_migrations():
                 return applied  # the common case: no write lock taken at all
-            self.conn.execute(
-                "CREATE TABLE IF NOT EXISTS schema_migrations "
-                "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
-            )
-            for name, step in MIGRATIONS:
-                with self.transaction():
-                    done = self.conn.execute(
-                        "SELECT 1 FROM schema_migrations WHERE name = ?", [name]
-                    ).fetchone()
-                    if done:
+            with self.transaction():
+                self.conn.execute(
+                    "CREATE TABLE IF NOT EXISTS schema_migrations "
+                    "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+                )
+                done = {r[0] for r in self.conn.execute("SELECT name FROM schema_migrations")}
+                for name, step in MIGRATIONS:
+                    if name in done:
                         continue
                     step(self.conn)
                     self.conn.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, _now()])
