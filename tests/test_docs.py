@@ -28,3 +28,14 @@ def test_command_is_documented(name: str) -> None:
 def test_readme_quick_start_has_the_two_commands() -> None:
     assert "python3 run.py demo" in README and "python3 run.py test" in README
     assert "python3 run.py test" in (ROOT / ".ci" / "run").read_text("utf-8")
+
+
+def test_readme_schema_is_the_real_schema() -> None:
+    """The README's schema block is generated (scripts/update_readme_schema.py), never typed."""
+    from portal_archive import Archive
+    from portal_archive._schema import schema_sql
+
+    block = README.split("<!-- schema:start -->\n```sql\n", 1)[1].split("```\n<!-- schema:end -->")[
+        0
+    ]
+    assert block == schema_sql(Archive.memory().conn)

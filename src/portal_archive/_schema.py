@@ -7,6 +7,7 @@ Each migration runs in its own IMMEDIATE transaction and is recorded by name in
 from __future__ import annotations
 
 import sqlite3
+import textwrap
 from collections.abc import Callable
 from datetime import date
 from typing import Final
@@ -200,3 +201,25 @@ MIGRATIONS: Final[tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...]] 
     ("001_initial", _m001_initial),
     ("002_versions_and_search", _m002_versions_and_search),
 )
+
+
+def schema_sql(conn: sqlite3.Connection) -> str:
+    """The schema as SQL, for the README: tables, the search index and indexes, in creation
+    order (FTS5's own shadow tables and SQLite's internal tables left out)."""
+    rows = conn.execute(
+        "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL ORDER BY rowid"
+    ).fetchall()
+    shadow = ("_data", "_idx", "_content", "_docsize", "_config")
+    statements = [
+        _tidy(sql) + ";"
+        for kind, name, sql in rows
+        if not name.startswith("sqlite_")
+        and not (kind == "table" and name.startswith("articles_search") and name.endswith(shadow))
+    ]
+    return "\n\n".join(statements) + "\n"
+
+
+def _tidy(sql: str) -> str:
+    """One statement as the README shows it: the migration's indentation removed."""
+    first, _, rest = sql.strip().partition("\n")
+    return (first + "\n" + textwrap.indent(textwrap.dedent(rest), "    ")).rstrip()
