@@ -52,10 +52,12 @@ def sql(
         int, typer.Option("--max-rows", min=1, metavar="N", help="Return at most N rows.")
     ] = 1000,
 ) -> None:
-    """Run one read-only SQL query on the archive (tables: articles, pages, runs, crawl_errors).
+    """Run one read-only SQL query on the archive (tables: articles, article_versions,
+    articles_search, pages, runs, crawl_errors; see the README for the schema).
 
-    Nothing can be written: the file is opened read-only and only SELECT, reading functions and
-    recursive CTEs are allowed. The table shortens long values; --json and --csv give them whole.
+    Nothing can be written: only SELECT, read-only functions and recursive CTEs are allowed.
+
+    The table shortens long values; --json and --csv give them whole.
 
     Example: portal-archive sql "SELECT site, count(*) FROM articles GROUP BY site"
     """
@@ -104,8 +106,7 @@ def stats(
 ) -> None:
     """Show what the archive holds: totals, then articles per site, per column and per month.
 
-    Months run in calendar order with empty ones shown, so gaps in a crawl stand out; articles
-    without any date are counted apart.
+    Months run in calendar order, empty ones shown so gaps stand out; undated ones apart.
 
     Example: portal-archive stats --site sichuan-en
     """
