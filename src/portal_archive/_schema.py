@@ -10,7 +10,7 @@ import sqlite3
 import textwrap
 from collections.abc import Callable
 from datetime import date
-from typing import Final
+from typing import Any, Final
 
 from ._search import prepare, sort_key
 
@@ -110,30 +110,53 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
-def index_article(conn: sqlite3.Connection, article_id: int) -> None:
-    """(Re)write an article's row in the search index from its current ``articles`` row."""
-    row = conn.execute(
-        "SELECT title, body_text, site, column_name, source, published, updated, first_seen_at,"
-        " search_rowid FROM articles WHERE id = ?",
-        [article_id],
-    ).fetchone()
-    if row is None:
-        return
-    title, body, site, column, source, published, updated, first_seen, old_rowid = row
+def index_article(
+    conn: sqlite3.Connection,
+    article_id: int,
+    *,
+    old_rowid: int | None = None,
+    values: dict[str, Any] | None = None,
+) -> None:
+    """(Re)write an article's row in the search index. ``values`` are the article's column
+    values when the caller has them at hand; otherwise they are read from ``articles``."""
+    if values is None:
+        row = conn.execute(
+            "SELECT title, body_text, site, column_name, source, published, updated,"
+            " first_seen_at, search_rowid FROM articles WHERE id = ?",
+            [article_id],
+        ).fetchone()
+        if row is None:
+            return
+        keys = (
+            "title",
+            "body_text",
+            "site",
+            "column_name",
+            "source",
+            "published",
+            "updated",
+            "first_seen_at",
+        )
+        values = dict(zip(keys, row[:8], strict=True))
+        old_rowid = row[8]
     if old_rowid is not None:
         conn.execute("DELETE FROM articles_search WHERE rowid = ?", [old_rowid])
-    when = published or updated or (first_seen or "")[:10] or None
+    when = (
+        values.get("published")
+        or values.get("updated")
+        or (str(values.get("first_seen_at") or values.get("fetched_at") or "")[:10] or None)
+    )
     rowid = sort_key(date.fromisoformat(when) if when else None, article_id)
     conn.execute(
         "INSERT INTO articles_search (rowid, title, body, site, column_name, source, article_id)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
         [
             rowid,
-            prepare(title),
-            prepare(body),
-            site or "",
-            prepare(column),
-            prepare(source),
+            prepare(values.get("title")),
+            prepare(values.get("body_text")),
+            values.get("site") or "",
+            prepare(values.get("column_name")),
+            prepare(values.get("source")),
             article_id,
         ],
     )

@@ -14,7 +14,7 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -368,57 +368,63 @@ class Archive:
         overwritten, and the ``articles`` row shows the newest. ``cause`` records why the
         version was made (``crawl``, ``reparse``, ``import``).
         """
+        with self.transaction():
+            return self._save_article(page, article, cause)
+
+    def save_articles(
+        self, items: Iterable[tuple[Page, Article]], *, cause: str = "import"
+    ) -> list[SaveResult]:
+        """``save_article`` for many pages in one transaction: all are stored, or none.
+        For bulk loads (imports, benchmarks); a crawl commits each article on its own."""
+        with self.transaction():
+            return [self._save_article(page, article, cause) for page, article in items]
+
+    def _save_article(self, page: Page, article: Article, cause: str) -> SaveResult:
         if not article.url:
             raise ArchiveError("an article needs a URL to be archived", path=self.path)
-        with self.transaction():
-            page_id = self._save_page(page)
-            row = self.conn.execute(
-                "SELECT id, content_hash, version, gone_at FROM articles WHERE url = ?",
-                [article.url],
-            ).fetchone()
-            content_hash = article.content_hash
-            if row and row[1] == content_hash:
-                if row[3] is not None:  # it is back
-                    self.conn.execute(
-                        "UPDATE articles SET gone_at = NULL, gone_status = NULL WHERE id = ?",
-                        [row[0]],
-                    )
-                return "unchanged"
-            fetched = page.fetched_at.isoformat()
-            values = _article_to_row(article)
-            values.update(
-                content_hash=content_hash,
-                page_id=page_id,
-                extractor_version=EXTRACTOR_VERSION,
-                fetched_at=fetched,
-                gone_at=None,
-                gone_status=None,
+        page_id = self._save_page(page)
+        row = self.conn.execute(
+            "SELECT id, content_hash, version, gone_at, search_rowid FROM articles WHERE url = ?",
+            [article.url],
+        ).fetchone()
+        content_hash = article.content_hash
+        if row and row[1] == content_hash:
+            if row[3] is not None:  # it is back
+                self.conn.execute(
+                    "UPDATE articles SET gone_at = NULL, gone_status = NULL WHERE id = ?", [row[0]]
+                )
+            return "unchanged"
+        fetched = page.fetched_at.isoformat()
+        values = _article_to_row(article)
+        values.update(
+            content_hash=content_hash,
+            page_id=page_id,
+            extractor_version=EXTRACTOR_VERSION,
+            fetched_at=fetched,
+        )
+        outcome: SaveResult
+        if row:
+            article_id, version, outcome = int(row[0]), int(row[2]) + 1, "changed"
+            # Changes are rare: sqlite-utils' convenience costs nothing that matters here.
+            self.db.table("articles").update(
+                article_id, {**values, "version": version, "gone_at": None, "gone_status": None}
             )
-            if row:
-                article_id, version = int(row[0]), int(row[2]) + 1
-                values["version"] = version
-                self.db.table("articles").update(article_id, values)
-                outcome: SaveResult = "changed"
-            else:
-                values.update(first_seen_at=fetched, version=1)
-                inserted = self.db.table("articles").insert(values).last_pk
-                article_id = int(str(inserted))
-                version, outcome = 1, "new"
-            version_row = {
-                k: v
-                for k, v in values.items()
-                if k not in {"url", "site", "first_seen_at", "fetched_at", "gone_at", "gone_status"}
-            }
-            version_row.update(
-                article_id=article_id,
-                version=version,
-                cause=cause,
-                captured_at=fetched,
-                recorded_at=_now(),
+        else:
+            version, outcome = 1, "new"
+            article_id = _insert(
+                self.conn, "articles", {**values, "first_seen_at": fetched, "version": 1}
             )
-            self.db.table("article_versions").insert(version_row)
-            index_article(self.conn, article_id)
-            return outcome
+        version_row = {k: v for k, v in values.items() if k not in _NOT_VERSIONED}
+        version_row.update(
+            article_id=article_id,
+            version=version,
+            cause=cause,
+            captured_at=fetched,
+            recorded_at=_now(),
+        )
+        _insert(self.conn, "article_versions", version_row)
+        index_article(self.conn, article_id, old_rowid=row[4] if row else None, values=values)
+        return outcome
 
     def mark_gone(self, url: str, status: int, at: datetime) -> bool:
         """Record that an archived article now answers 404/410. Its versions are kept.
@@ -712,6 +718,20 @@ class Archive:
 
 
 _RANKED_WINDOW: Final = 5000
+_NOT_VERSIONED: Final = frozenset({"url", "site", "fetched_at"})
+
+
+def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
+    """A plain INSERT of one row; the statement text repeats, so SQLite's statement cache
+    keeps it compiled (sqlite-utils would re-read the table's columns on every call)."""
+    columns = ", ".join(values)
+    marks = ", ".join("?" * len(values))
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+    )
+    return int(cursor.lastrowid or 0)
+
+
 _STORED_SELECT: Final = (
     "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.paragraphs, a.footer,"
     " a.footer_lines, a.language, a.encoding, a.column_name, a.source, a.fetched_at,"

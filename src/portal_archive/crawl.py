@@ -130,10 +130,14 @@ class _Run:
         except FetchError as exc:
             status = getattr(exc, "status", None)
             self._fail(task, exc.kind, str(exc), status)
-            if exc.kind == "not_found" and task.kind == "article" and status is not None:
-                # An archived article that now answers 404/410: keep it, note when it went.
-                if self.archive.mark_gone(task.url, status, datetime.now(UTC)):
-                    self.report.articles_gone += 1
+            # An archived article that now answers 404/410: keep it, note when it went.
+            if (
+                exc.kind == "not_found"
+                and task.kind == "article"
+                and status is not None
+                and self.archive.mark_gone(task.url, status, datetime.now(UTC))
+            ):
+                self.report.articles_gone += 1
         return None
 
     def _process(self, task: _Task, page: Page) -> None:
