@@ -101,7 +101,7 @@ def import_warc(
     files: Annotated[
         list[Path],
         typer.Argument(
-            metavar="FILE...",
+            metavar="FILE",
             help="WARC files, gzipped or not. Example: crawl.warc.gz",
             show_default=False,
         ),
@@ -132,7 +132,8 @@ def import_warc(
         f"{report.records} records in {report.files} files, {report.responses} responses, "
         f"{report.html} HTML pages: {report.articles_new} new, {report.articles_changed} "
         f"changed, {report.articles_unchanged} unchanged, {report.articles_failed} failed, "
-        f"{report.listing_pages} listing pages kept raw; skipped {report.skipped_status} "
+        f"{report.articles_older} older captures and {report.listing_pages} listing pages "
+        f"kept raw; skipped {report.skipped_status} "
         f"not 200, {report.skipped_not_html} not HTML -> {safe(str(settings.db_path))}"
     )
     lines = [summary] + [
