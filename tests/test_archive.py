@@ -46,7 +46,7 @@ def test_schema_and_wal(tmp_path: Path) -> None:
             "pages",
             "articles",
             "articles_search",
-                "article_versions",
+            "article_versions",
             "runs",
             "crawl_errors",
             "schema_migrations",
@@ -78,6 +78,7 @@ def test_save_article_new_unchanged_changed() -> None:
         "article_versions": 2,
         "runs": 0,
         "crawl_errors": 0,
+        "attachments": 0,
     }
     # The full-text index follows the update.
     assert [h.url for h in archive.search("correction")] == [URL]

@@ -59,11 +59,19 @@ def test_crawl_writes_report_and_second_run_adds_nothing(tmp_path: Path, mirror_
     assert first.exit_code == 0, first.output
     assert "28 new" in first.stdout
     data = json.loads(report.read_text())
-    assert data["articles"] == {"new": 28, "unchanged": 0, "changed": 0, "failed": 0, "gone": 0}
+    assert data["articles"] == {
+        "new": 28,
+        "unchanged": 0,
+        "changed": 0,
+        "failed": 0,
+        "gone": 0,
+        "not_modified": 0,
+    }
     assert data["listing_pages"] == 8 and data["bytes"] > 100_000 and data["duration_s"] >= 0
     second = cli(*args)
     assert second.exit_code == 0
-    assert json.loads(report.read_text())["articles"]["unchanged"] == 28
+    # The second run asks with If-Modified-Since: the mirror answers 304 and sends nothing.
+    assert json.loads(report.read_text())["articles"]["not_modified"] == 28
     assert "0 new" in second.stdout
 
 
@@ -317,7 +325,7 @@ def test_demo_crawls_the_mirror(tmp_path: Path) -> None:
     assert "28 new" in result.stdout and "Try next:" in result.stdout
     assert 'search "social work"' in result.stdout
     again = cli("demo", "--db", str(db), "--site-dir", str(SITE))
-    assert again.exit_code == 0 and "28 unchanged" in again.stdout
+    assert again.exit_code == 0 and "28 not modified" in again.stdout
 
 
 def test_no_arguments_shows_help() -> None:

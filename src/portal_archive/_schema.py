@@ -219,13 +219,6 @@ def _m002_versions_and_search(conn: sqlite3.Connection) -> None:
         index_article(conn, article_id)
 
 
-#: Applied in order. Never edit a released migration: add the next one.
-MIGRATIONS: Final[tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...]] = (
-    ("001_initial", _m001_initial),
-    ("002_versions_and_search", _m002_versions_and_search),
-)
-
-
 def schema_sql(conn: sqlite3.Connection) -> str:
     """The schema as SQL, for the README: tables, the search index and indexes, in creation
     order (FTS5's own shadow tables and SQLite's internal tables left out)."""
@@ -246,3 +239,53 @@ def _tidy(sql: str) -> str:
     """One statement as the README shows it: the migration's indentation removed."""
     first, _, rest = sql.strip().partition("\n")
     return (first + "\n" + textwrap.indent(textwrap.dedent(rest), "    ")).rstrip()
+
+
+def _m003_frontier_and_attachments(conn: sqlite3.Connection) -> None:
+    _run_script(
+        conn,
+        """
+        CREATE TABLE frontier (
+            id INTEGER PRIMARY KEY,             -- discovery order
+            site TEXT NOT NULL,
+            url TEXT NOT NULL,                  -- canonical URL
+            host TEXT NOT NULL,
+            kind TEXT NOT NULL,                 -- listing, article or attachment
+            state TEXT NOT NULL,                -- pending, done, failed, retry (next run)
+            depth INTEGER NOT NULL DEFAULT 0,   -- listing hops from a start page
+            attempts INTEGER NOT NULL DEFAULT 0,
+            last_error TEXT,
+            found_on TEXT,                      -- the page that linked to it
+            link_text TEXT,
+            discovered_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            UNIQUE (site, url)
+        );
+        CREATE INDEX frontier_state ON frontier(site, state, id);
+        CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY,
+            article_url TEXT NOT NULL,          -- the article that links to it
+            url TEXT NOT NULL,
+            link_text TEXT,
+            type TEXT NOT NULL,                 -- pdf, doc, docx, xls, xlsx, wps, ofd, zip, rar …
+            content_type TEXT,
+            size INTEGER,                       -- known once downloaded
+            sha256 TEXT,
+            body BLOB,                          -- stored with --download-attachments
+            fetched_at TEXT,
+            first_seen_at TEXT NOT NULL,
+            UNIQUE (article_url, url)
+        );
+        CREATE INDEX attachments_url ON attachments(url);
+        ALTER TABLE articles ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE article_versions ADD COLUMN attachments TEXT NOT NULL DEFAULT '[]';
+        """,
+    )
+
+
+#: Applied in order. Never edit a released migration: add the next one.
+MIGRATIONS: Final[tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...]] = (
+    ("001_initial", _m001_initial),
+    ("002_versions_and_search", _m002_versions_and_search),
+    ("003_frontier_and_attachments", _m003_frontier_and_attachments),
+)

@@ -14,11 +14,12 @@ import json
 import os
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 import sqlite_utils
 
@@ -26,7 +27,7 @@ from ._schema import MIGRATIONS, index_article
 from ._search import MARK_END, MARK_START, clean_snippet, column_filter, day_bounds, fts_query
 from ._version import __version__ as _VERSION
 from .errors import ArchiveError, ArchiveLockedError
-from .models import Article, CrawlReport, Failure, Page
+from .models import Article, CrawlReport, Failure, Link, Page
 from .urls import canonicalize_url
 
 __all__ = ["Archive", "ArticleVersion", "Change", "SaveResult", "SearchHit", "StoredArticle"]
@@ -164,6 +165,10 @@ class Archive:
         self.conn = conn
         self.path = path
         self.db = sqlite_utils.Database(conn)
+        #: Called with the name of each write point (``page_saved``, ``article_saved``,
+        #: ``links_added``, ``before_commit``, ``after_commit`` …): the crash tests kill the
+        #: process there to prove that no instant loses or duplicates anything.
+        self.write_hook: Callable[[str], None] | None = None
 
     @classmethod
     def open(
@@ -274,11 +279,17 @@ class Archive:
             self.conn.execute("BEGIN IMMEDIATE")
             try:
                 yield
+                self._reached("before_commit")
             except BaseException:
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
             self.conn.execute("COMMIT")
+            self._reached("after_commit")
+
+    def _reached(self, point: str) -> None:
+        if self.write_hook is not None:
+            self.write_hook(point)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -436,6 +447,223 @@ class Archive:
                 [at.isoformat(), status, url],
             )
             return cursor.rowcount > 0
+
+    # -- the crawl frontier: every write below is one transaction, so a crawl killed at any
+    # -- instant resumes with each URL either fully done or still pending.
+
+    def begin_crawl(
+        self, site: str, starts: Iterable[Link], started_at: datetime
+    ) -> tuple[int, bool]:
+        """Open a run. Returns ``(run_id, resumed)``.
+
+        When the site's last run never finished (the process was killed), its frontier is
+        kept as it was and the crawl resumes. Otherwise the finished frontier is cleared, URLs
+        that failed transiently last time are queued again, and the start pages are queued.
+        """
+        now = started_at.isoformat()
+        with self.transaction():
+            unfinished = self.conn.execute(
+                "SELECT id FROM runs WHERE site = ? AND finished_at IS NULL", [site]
+            ).fetchall()
+            resumed = (
+                bool(unfinished)
+                and self.conn.execute(
+                    "SELECT 1 FROM frontier WHERE site = ? AND state = 'pending' LIMIT 1", [site]
+                ).fetchone()
+                is not None
+            )
+            for (run_id,) in unfinished:
+                self.conn.execute(
+                    "UPDATE runs SET finished_at = ?, report = ? WHERE id = ?",
+                    [now, json.dumps({"interrupted": True}), run_id],
+                )
+            if not resumed:
+                self.conn.execute(
+                    "DELETE FROM frontier WHERE site = ? AND state IN ('done', 'failed')", [site]
+                )
+                self.conn.execute(
+                    "UPDATE frontier SET state = 'pending', updated_at = ? WHERE site = ?"
+                    " AND state IN ('retry', 'pending')",
+                    [now, site],
+                )
+            for link in starts:
+                self.conn.execute(
+                    "INSERT INTO frontier (site, url, host, kind, state, depth, discovered_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
+                    " ON CONFLICT (site, url) DO UPDATE SET state = 'pending'"
+                    " WHERE frontier.state != 'done'",
+                    [site, link.url, _host(link.url), link.kind, now, now],
+                )
+            cursor = self.conn.execute(
+                "INSERT INTO runs (site, started_at) VALUES (?, ?)", [site, now]
+            )
+            return int(cursor.lastrowid or 0), resumed
+
+    def pending_links(self, site: str) -> list[Link]:
+        """The site's pending frontier, in discovery order."""
+        with self._errors():
+            rows = self.conn.execute(
+                "SELECT url, kind, depth, found_on, link_text FROM frontier"
+                " WHERE site = ? AND state = 'pending' ORDER BY id",
+                [site],
+            ).fetchall()
+        return [Link(*row) for row in rows]
+
+    def known_urls(self, urls: Iterable[str]) -> set[str]:
+        """Which of these URLs are archived articles already."""
+        wanted = list(urls)
+        known: set[str] = set()
+        with self._errors():
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                known.update(
+                    r[0]
+                    for r in self.conn.execute(
+                        f"SELECT url FROM articles WHERE url IN ({marks})", chunk
+                    )
+                )
+        return known
+
+    def latest_capture(self, url: str) -> tuple[int, dict[str, str]] | None:
+        """The newest stored page for a URL and its response headers (for conditional GET)."""
+        with self._errors():
+            row = self.conn.execute(
+                "SELECT id, headers FROM pages WHERE url = ? ORDER BY id DESC LIMIT 1", [url]
+            ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), {k.lower(): v for k, v in json.loads(row[1])}
+
+    def complete_link(
+        self,
+        site: str,
+        link: Link,
+        *,
+        page: Page | None = None,
+        article: Article | None = None,
+        not_modified_page: int | None = None,
+        found: Iterable[Link] = (),
+        cause: str = "crawl",
+    ) -> tuple[SaveResult | None, list[Link]]:
+        """Finish one frontier URL in one transaction: its raw page (or, for a 304, the
+        capture it confirms), its article, its attachments, the links it revealed, and its
+        frontier row marked done. Returns the article outcome and the links newly queued."""
+        with self.transaction():
+            outcome: SaveResult | None = None
+            now = _now()
+            if article is not None and page is not None:
+                outcome = self._save_article(page, article, cause)
+                self._reached("article_saved")
+                self._save_attachments(article, now)
+            elif page is not None:
+                self._save_page(page)
+                self._reached("page_saved")
+            elif not_modified_page is not None:
+                self.conn.execute(
+                    "UPDATE pages SET last_seen_at = ? WHERE id = ?", [now, not_modified_page]
+                )
+            added = self._add_links(site, found, now)
+            self._reached("links_added")
+            self.conn.execute(
+                "UPDATE frontier SET state = 'done', attempts = attempts + 1, updated_at = ?"
+                " WHERE site = ? AND url = ?",
+                [now, site, link.url],
+            )
+            return outcome, added
+
+    def fail_link(
+        self,
+        site: str,
+        run_id: int | None,
+        link: Link,
+        failure: Failure,
+        *,
+        retry: bool,
+        page: Page | None = None,
+    ) -> bool:
+        """Record a failed frontier URL in one transaction: the error, its raw page if there
+        was one, and its state (``retry`` comes back next run, ``failed`` does not). A 404 or
+        410 on an archived article marks it gone; returns True when it did."""
+        with self.transaction():
+            now = _now()
+            if page is not None:
+                self._save_page(page)
+            self.conn.execute(
+                "INSERT INTO crawl_errors (run_id, url, kind, status, message, at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, failure.url, failure.kind, failure.status, failure.message, now],
+            )
+            self._reached("failure_recorded")
+            self.conn.execute(
+                "UPDATE frontier SET state = ?, attempts = attempts + 1, last_error = ?,"
+                " updated_at = ? WHERE site = ? AND url = ?",
+                ["retry" if retry else "failed", failure.message, now, site, link.url],
+            )
+            if link.kind == "article" and failure.kind == "not_found" and failure.status:
+                cursor = self.conn.execute(
+                    "UPDATE articles SET gone_at = ?, gone_status = ?"
+                    " WHERE url = ? AND gone_at IS NULL",
+                    [now, failure.status, link.url],
+                )
+                return cursor.rowcount > 0
+            return False
+
+    def save_attachment_body(
+        self,
+        article_url: str,
+        url: str,
+        *,
+        body: bytes,
+        content_type: str | None,
+        fetched_at: datetime,
+    ) -> None:
+        """Store a downloaded attachment (``--download-attachments``) with its size and hash."""
+        with self.transaction():
+            self.conn.execute(
+                "UPDATE attachments SET body = ?, size = ?, sha256 = ?, content_type = ?,"
+                " fetched_at = ? WHERE url = ? AND (article_url = ? OR body IS NULL)",
+                [
+                    body,
+                    len(body),
+                    hashlib.sha256(body).hexdigest(),
+                    content_type,
+                    fetched_at.isoformat(),
+                    url,
+                    article_url,
+                ],
+            )
+
+    def _add_links(self, site: str, links: Iterable[Link], now: str) -> list[Link]:
+        added = []
+        for link in links:
+            cursor = self.conn.execute(
+                "INSERT OR IGNORE INTO frontier (site, url, host, kind, state, depth, found_on,"
+                " link_text, discovered_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+                [
+                    site,
+                    link.url,
+                    _host(link.url),
+                    link.kind,
+                    link.depth,
+                    link.found_on,
+                    link.text,
+                    now,
+                    now,
+                ],
+            )
+            if cursor.rowcount:
+                added.append(link)
+        return added
+
+    def _save_attachments(self, article: Article, now: str) -> None:
+        for attachment in article.attachments:
+            self.conn.execute(
+                "INSERT OR IGNORE INTO attachments (article_url, url, link_text, type,"
+                " first_seen_at) VALUES (?, ?, ?, ?, ?)",
+                [article.url, attachment.url, attachment.text, attachment.type, now],
+            )
 
     def start_run(self, site: str, started_at: datetime) -> int:
         with self.transaction():
@@ -713,7 +941,14 @@ class Archive:
         with self._errors():
             return {
                 t: int(self.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-                for t in ("pages", "articles", "article_versions", "runs", "crawl_errors")
+                for t in (
+                    "pages",
+                    "articles",
+                    "article_versions",
+                    "runs",
+                    "crawl_errors",
+                    "attachments",
+                )
             }
 
 
@@ -734,15 +969,16 @@ def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> int
 
 _STORED_SELECT: Final = (
     "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.paragraphs, a.footer,"
-    " a.footer_lines, a.language, a.encoding, a.column_name, a.source, a.fetched_at,"
-    " a.first_seen_at, a.page_id, p.final_url, p.status, p.sha256, a.version, a.gone_at"
+    " a.footer_lines, a.language, a.encoding, a.column_name, a.source, a.attachments,"
+    " a.fetched_at, a.first_seen_at, a.page_id, p.final_url, p.status, p.sha256, a.version,"
+    " a.gone_at"
     " FROM articles a JOIN pages p ON p.id = a.page_id"
 )
 _VERSION_SELECT: Final = (
     "SELECT v.article_id, v.version, a.url, a.site, v.title, v.published, v.updated,"
     " v.paragraphs, v.footer, v.footer_lines, v.language, v.encoding, v.column_name, v.source,"
-    " v.cause, v.captured_at, v.recorded_at, v.page_id, p.final_url, p.status, p.sha256,"
-    " v.extractor_version"
+    " v.attachments, v.cause, v.captured_at, v.recorded_at, v.page_id, p.final_url, p.status,"
+    " p.sha256, v.extractor_version"
     " FROM article_versions v JOIN articles a ON a.id = v.article_id"
     " JOIN pages p ON p.id = v.page_id"
 )
@@ -764,6 +1000,7 @@ def _article_to_row(article: Article) -> dict[str, Any]:
         "encoding": data["encoding"],
         "column_name": data["column"],
         "source": data["source"],
+        "attachments": json.dumps(data["attachments"], ensure_ascii=False),
     }
 
 
@@ -779,6 +1016,7 @@ def _article_from(url: str, site: str | None, values: tuple[Any, ...]) -> Articl
         encoding,
         column,
         source,
+        attachments,
     ) = values
     return Article.from_dict(
         {
@@ -794,16 +1032,17 @@ def _article_from(url: str, site: str | None, values: tuple[Any, ...]) -> Articl
             "encoding": encoding,
             "column": column,
             "source": source,
+            "attachments": json.loads(attachments),
         }
     )
 
 
 def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
     id_, url, site = row[0], row[1], row[2]
-    (fetched_at, first_seen_at, page_id, final_url, status, sha256, version, gone_at) = row[13:]
+    (fetched_at, first_seen_at, page_id, final_url, status, sha256, version, gone_at) = row[14:]
     return StoredArticle(
         id=id_,
-        article=_article_from(url, site, row[3:13]),
+        article=_article_from(url, site, row[3:14]),
         fetched_at=fetched_at,
         first_seen_at=first_seen_at,
         page_id=page_id,
@@ -817,11 +1056,11 @@ def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
 
 def _row_to_version(row: tuple[Any, ...]) -> ArticleVersion:
     article_id, version, url, site = row[:4]
-    (cause, captured_at, recorded_at, page_id, final_url, status, sha256, extractor) = row[14:]
+    (cause, captured_at, recorded_at, page_id, final_url, status, sha256, extractor) = row[15:]
     return ArticleVersion(
         article_id=article_id,
         version=version,
-        article=_article_from(url, site, row[4:14]),
+        article=_article_from(url, site, row[4:15]),
         cause=cause,
         captured_at=captured_at,
         recorded_at=recorded_at,
@@ -831,6 +1070,10 @@ def _row_to_version(row: tuple[Any, ...]) -> ArticleVersion:
         sha256=sha256,
         extractor_version=extractor,
     )
+
+
+def _host(url: str) -> str:
+    return (urlsplit(url).hostname or "").lower()
 
 
 def _now() -> str:

@@ -11,8 +11,13 @@ import asyncio
 import ipaddress
 import json
 import logging
+import os
+import signal
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -43,8 +48,9 @@ from ._cli_common import (
 from ._cli_exchange import register as _register_exchange
 from ._cli_serve import register as _register_serve
 from .archive import Archive
+from .crawl import CrawlOptions, fetch_hosts
 from .crawl import crawl as crawl_site
-from .crawl import fetch_hosts
+from .discover import read_url_list
 from .errors import (
     ConfigError,
 )
@@ -85,39 +91,64 @@ def _main(
 
 
 def _run_crawl(
-    settings: Settings, profile: SiteProfile, *, base_url: str | None, max_pages: int | None
+    settings: Settings,
+    profile: SiteProfile,
+    options: CrawlOptions,
+    progress: Callable[[CrawlReport], None] | None = None,
 ) -> CrawlReport:
     async def main() -> CrawlReport:
         with (
             Archive.open(settings.db_path, busy_timeout_s=settings.busy_timeout_s) as archive,
             archive.crawl_lock(),
         ):
+            if crash_hook := _crash_hook():
+                archive.write_hook = crash_hook
             async with Fetcher(
                 settings,
-                allowed_hosts=fetch_hosts(profile, base_url),
-                delay_s=profile.crawl.delay_s if not base_url else None,
+                allowed_hosts=fetch_hosts(profile, options.base_url),
+                delay_s=profile.crawl.delay_s if not options.base_url else None,
             ) as fetcher:
                 return await crawl_site(
-                    profile,
-                    fetcher=fetcher,
-                    archive=archive,
-                    base_url=base_url,
-                    max_pages=max_pages,
+                    profile, fetcher=fetcher, archive=archive, options=options, progress=progress
                 )
 
     return asyncio.run(main())
+
+
+def _crash_hook() -> Callable[[str], None] | None:
+    """A testing aid: PORTAL_ARCHIVE_CRASH_AT=POINT:N kills this process with SIGKILL the
+    N-th time the archive reaches the named write point (see Archive.write_hook)."""
+    spec = os.environ.get("PORTAL_ARCHIVE_CRASH_AT")
+    if not spec:
+        return None
+    point, _, nth = spec.partition(":")
+    remaining = [int(nth or "1")]
+
+    def hook(name: str) -> None:
+        if name == point or point == "any":
+            remaining[0] -= 1
+            if remaining[0] <= 0:
+                os.kill(os.getpid(), signal.SIGKILL)
+
+    return hook
 
 
 def _report_summary(report: CrawlReport, db_path: Path) -> str:
     lines = [
         f"{report.site}: {report.articles_seen} articles "
         f"({report.articles_new} new, {report.articles_changed} changed, "
-        f"{report.articles_unchanged} unchanged, {report.articles_failed} failed) "
-        f"from {report.listing_pages} listing pages in {report.duration_s:.1f} s "
-        f"-> {db_path}",
+        f"{report.articles_unchanged} unchanged, {report.articles_not_modified} not modified, "
+        f"{report.articles_failed} failed) from {report.listing_pages} listing pages "
+        f"in {report.duration_s:.1f} s, {report.bytes_received / 1024:.0f} kB -> {db_path}",
     ]
+    if report.resumed:
+        lines.append("  resumed the interrupted previous run")
     if report.skipped_robots:
         lines.append(f"  {report.skipped_robots} URLs skipped: disallowed by robots.txt")
+    if report.skipped_traps:
+        lines.append(f"  {report.skipped_traps} URLs skipped as likely crawler traps")
+    if report.articles_gone:
+        lines.append(f"  {report.articles_gone} archived articles are gone (404/410)")
     for failure in report.failures[:20]:
         status = f" (HTTP {failure.status})" if failure.status else ""
         lines.append(f"  failed [{failure.kind}]{status} {failure.url}: {safe(failure.message)}")
@@ -129,6 +160,45 @@ def _report_summary(report: CrawlReport, db_path: Path) -> str:
             "Try again later, with a longer --delay."
         )
     return "\n".join(lines)
+
+
+class _Progress:
+    """One live line on stderr: pages, articles, errors, rate. Only on a terminal."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, report: CrawlReport) -> None:
+        now = time.monotonic()
+        if now - self.last < 0.2:
+            return
+        self.last = now
+        elapsed = max((datetime.now(UTC) - report.started_at).total_seconds(), 0.001)
+        line = (
+            f"\r{report.requests} requests, {report.listing_pages} listings, "
+            f"{report.articles_seen} articles ({report.articles_new} new), "
+            f"{len(report.failures)} errors, {report.requests / elapsed:.1f}/s"
+        )
+        sys.stderr.write(line.ljust(79)[:200])
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.last:
+            sys.stderr.write("\r" + " " * 79 + "\r")
+            sys.stderr.flush()
+
+
+class _JsonLogFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        return json.dumps(
+            {
+                "at": datetime.fromtimestamp(record.created, UTC).isoformat(),
+                "level": record.levelname.lower(),
+                "logger": record.name,
+                "message": record.getMessage(),
+            },
+            ensure_ascii=False,
+        )
 
 
 def _write_report(report: CrawlReport, path: Path | None) -> None:
@@ -158,12 +228,23 @@ def crawl(
         int | None,
         typer.Option("--max-pages", min=1, help="Stop after this many requests for pages."),
     ] = None,
+    since: Annotated[
+        str | None,
+        typer.Option("--since", help="Skip articles dated (in their URL) before YYYY-MM-DD."),
+    ] = None,
+    urls: Annotated[
+        Path | None,
+        typer.Option("--urls", dir_okay=False, help="Also archive the URLs in this file."),
+    ] = None,
     delay: Annotated[
         float | None,
         typer.Option(
             "--delay", min=0.0, help="Seconds between requests to one host (default: 1.0)."
         ),
     ] = None,
+    max_hosts: Annotated[
+        int, typer.Option("--max-hosts", min=1, help="Hosts crawled at the same time.")
+    ] = 8,
     allow_private_networks: Annotated[
         bool,
         typer.Option(
@@ -171,10 +252,21 @@ def crawl(
             help="Allow loopback and private addresses (a local mirror).",
         ),
     ] = False,
+    proxy: Annotated[
+        str | None,
+        typer.Option("--proxy", help="Send every request through this proxy URL."),
+    ] = None,
+    download_attachments: Annotated[
+        bool,
+        typer.Option("--download-attachments", help="Store linked files (pdf, doc …)."),
+    ] = False,
     report: Annotated[
         Path | None,
         typer.Option("--report", dir_okay=False, help="Write the run report as JSON to this file."),
     ] = None,
+    log_json: Annotated[
+        bool, typer.Option("--log-json", help="Logs as JSON lines on stderr.")
+    ] = False,
 ) -> None:
     """Crawl a portal into the archive.
 
@@ -184,16 +276,41 @@ def crawl(
     Example: portal-archive crawl sichuan-en --report run.json
     """
     settings = settings_for(ctx, db)
-    settings = replace(settings, allow_private_networks=allow_private_networks)
+    settings = replace(settings, allow_private_networks=allow_private_networks, proxy=proxy)
     if delay is not None:
         settings = replace(settings, delay_s=delay)
+    if log_json:
+        for handler in logging.getLogger().handlers:
+            handler.setFormatter(_JsonLogFormatter())
     site = guard(lambda: load_profile(profile, extra_dirs=settings.profile_dirs))
     if base_url is not None:
         try:
             base_url = _check_base_url(base_url, allow_private=allow_private_networks)
         except ConfigError as exc:
             fail(exc, EXIT_USAGE)
-    result = guard(lambda: _run_crawl(settings, site, base_url=base_url, max_pages=max_pages))
+    extra: tuple[str, ...] = ()
+    if urls is not None:
+        try:
+            listed = read_url_list(urls.read_text("utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            fail(f"--urls {urls}: cannot read it ({exc})", EXIT_USAGE)
+        for rejected in listed.rejected:
+            typer.echo(f"--urls {urls}:{rejected.line}: {rejected.reason}", err=True)
+        extra = tuple(listed.urls)
+    options = CrawlOptions(
+        base_url=base_url,
+        max_pages=max_pages,
+        since=parse_date(since, "--since"),
+        urls=extra,
+        download_attachments=download_attachments,
+        max_hosts=max_hosts,
+    )
+    progress = _Progress() if sys.stderr.isatty() and not log_json else None
+    try:
+        result = guard(lambda: _run_crawl(settings, site, options, progress))
+    finally:
+        if progress is not None:
+            progress.close()
     _write_report(result, report)
     typer.echo(_report_summary(result, settings.db_path), err=result.exit_code != 0)
     raise typer.Exit(result.exit_code)
@@ -258,7 +375,7 @@ def demo(
     profile = guard(lambda: load_profile("sichuan-en"))
     with serve_directory(root) as base_url:
         typer.echo(f"Serving the offline mirror {root} at {base_url}", err=True)
-        result = guard(lambda: _run_crawl(settings, profile, base_url=base_url, max_pages=None))
+        result = guard(lambda: _run_crawl(settings, profile, CrawlOptions(base_url=base_url)))
     typer.echo(_report_summary(result, settings.db_path))
     archive = guard(lambda: Archive.open(settings.db_path, readonly=True))
     with archive:

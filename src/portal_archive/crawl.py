@@ -1,39 +1,75 @@
-"""The crawl stage: the frontier, the per-URL error policy and the run report.
+"""The crawl stage: the frontier, scheduling across hosts, the per-URL error policy, the report.
 
-``crawl()`` walks a profile's listing pages, fetches every article they link to, extracts
-it and archives it. A URL that fails is recorded and the crawl goes on; a site that blocks
-or rate-limits us ends the run. It logs, and never prints.
+``crawl()`` walks a profile's listing pages, fetches the articles they link to, extracts
+them and archives them. The frontier lives in the archive and each URL is finished in one
+transaction (its page, its article, the links it revealed, its frontier row), so a crawl
+killed at any instant resumes where it stopped with nothing lost or duplicated. A URL that
+fails is recorded and the crawl goes on; one that failed for a passing reason comes back on
+the next run. A site that blocks or rate-limits us ends the run. Logs, never prints.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 from collections import deque
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Literal
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
+from ._blocks import detect_refusal
 from .archive import Archive
-from .errors import BlockedError, FetchError, ParseError, RobotsDisallowedError
+from .errors import (
+    BlockedError,
+    ChallengeError,
+    FetchError,
+    ParseError,
+    RobotsDisallowedError,
+)
 from .extract import Document, extract_article
 from .fetch import Fetcher
-from .models import CrawlReport, Failure, Page
+from .models import Article, CrawlReport, Failure, Link, Page
 from .profiles import SiteProfile
-from .urls import canonicalize_url, origin_of, rebase_url
+from .urls import origin_of, path_and_query, rebase_url
 
-__all__ = ["crawl", "fetch_hosts"]
+__all__ = ["CrawlOptions", "crawl", "fetch_hosts"]
 
 logger = logging.getLogger("portal_archive.crawl")
 
-Kind = Literal["listing", "article"]
+#: Failures that may pass by themselves: the URL comes back on the next run.
+_RETRY_NEXT_RUN = frozenset({"unreachable", "bad_status", "blocked"})
+_HTML_TYPES = ("text/html", "application/xhtml+xml", "")
+_URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(\d{1,2})[/-](\d{1,2})/|/t?((?:19|20)\d{6})[_/.]")
+_MAX_URL_LENGTH = 2000
 
 
-@dataclass(frozen=True, slots=True)
-class _Task:
-    url: str  # canonical: the profile's own URL, whatever origin it is fetched from
-    kind: Kind
-    start: bool = False
+@dataclass(frozen=True, slots=True, kw_only=True)
+class CrawlOptions:
+    """How a crawl runs, beyond the profile and the settings.
+
+    Attributes:
+        base_url: fetch from this origin (a mirror); articles keep the profile's own URLs.
+        max_pages: stop after this many page requests.
+        since: skip articles whose URL date is older, and stop paging through listings
+            once a page holds only older ones.
+        urls: extra URLs to archive (``--urls FILE``), taken as articles.
+        stop_after_known: stop paging through a listing once a page links only to
+            articles already archived, when at least this many (0: never stop).
+        download_attachments: fetch and store linked files (pdf, doc …).
+        max_depth: listing pages more than this many hops from a start page are traps.
+        max_hosts: hosts crawled at the same time (each still one request at a time).
+    """
+
+    base_url: str | None = None
+    max_pages: int | None = None
+    since: date | None = None
+    urls: tuple[str, ...] = ()
+    stop_after_known: int = 10
+    download_attachments: bool = False
+    max_depth: int = 20
+    max_hosts: int = 8
 
 
 def fetch_hosts(profile: SiteProfile, base_url: str | None) -> list[str]:
@@ -50,20 +86,35 @@ async def crawl(
     archive: Archive,
     base_url: str | None = None,
     max_pages: int | None = None,
+    options: CrawlOptions | None = None,
+    progress: Callable[[CrawlReport], None] | None = None,
 ) -> CrawlReport:
     """Crawl one portal into the archive and return the run's report.
 
-    Args:
-        base_url: fetch from this origin (a mirror) instead of the profile's; articles keep
-            the profile's own URLs, so any mirror of the site archives the same rows.
-        max_pages: stop after this many pages (listing and article) have been requested.
+    ``base_url`` and ``max_pages`` are shortcuts for the same ``options`` fields.
+    ``progress`` is called after every URL with the report so far.
 
     Raises:
         ArchiveError: the archive cannot be written (the run stops: nothing else is safe).
     """
-    run = _Run(profile, fetcher, archive, base_url, max_pages or profile.crawl.max_pages)
+    options = options or CrawlOptions()
+    if base_url is not None or max_pages is not None:
+        options = CrawlOptions(
+            **{
+                **{f: getattr(options, f) for f in options.__dataclass_fields__},
+                "base_url": base_url if base_url is not None else options.base_url,
+                "max_pages": max_pages if max_pages is not None else options.max_pages,
+            }
+        )
+    run = _Run(profile, fetcher, archive, options, progress)
     await run.run()
     return run.report
+
+
+@dataclass(slots=True)
+class _HostQueue:
+    links: deque[Link] = field(default_factory=deque)
+    busy: bool = False
 
 
 class _Run:
@@ -72,124 +123,325 @@ class _Run:
         profile: SiteProfile,
         fetcher: Fetcher,
         archive: Archive,
-        base_url: str | None,
-        limit: int | None,
+        options: CrawlOptions,
+        progress: Callable[[CrawlReport], None] | None,
     ):
         self.profile = profile
         self.fetcher = fetcher
         self.archive = archive
-        self.fetch_origin = origin_of(base_url) if base_url else profile.origin
-        self.limit = limit
+        self.options = options
+        self.progress = progress
+        self.fetch_origin = origin_of(options.base_url) if options.base_url else profile.origin
+        self.limit = options.max_pages or profile.crawl.max_pages
         self.report = CrawlReport(site=profile.id, started_at=datetime.now(UTC))
-        self.frontier: deque[_Task] = deque(
-            _Task(url, "listing", start=True) for url in profile.start_urls
-        )
-        self.seen = {task.url for task in self.frontier}
+        self.queues: dict[str, _HostQueue] = {}
+        self.requested = 0
         self.run_id = 0
+        self.challenges_in_a_row = 0
+        self.known_streak: dict[str, int] = {}
+
+    # -- scheduling ---------------------------------------------------------------------------
 
     async def run(self) -> None:
         report = self.report
-        self.run_id = self.archive.start_run(self.profile.id, report.started_at)
-        fetched = 0
+        starts = [Link(url, "listing") for url in self.profile.start_urls]
+        starts += [Link(url, "article") for url in self._extra_urls()]
+        self.run_id, report.resumed = self.archive.begin_crawl(
+            self.profile.id, starts, report.started_at
+        )
+        if report.resumed:
+            logger.info("resuming the interrupted crawl of %s", self.profile.id)
+        for link in self.archive.pending_links(self.profile.id):
+            self._queue(link)
+        in_flight: dict[asyncio.Task[None], str] = {}
         try:
-            while self.frontier:
-                if self.limit is not None and fetched >= self.limit:
-                    report.stopped_early = True
-                    logger.info("stopping: the page limit (%d) is reached", self.limit)
+            while True:
+                self._start_ready(in_flight)
+                if not in_flight:
                     break
-                task = self.frontier.popleft()
-                fetched += 1
-                page = await self._fetch(task)
+                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    host = in_flight.pop(task)
+                    self.queues[host].busy = False
+                    task.result()  # an ArchiveError ends the run here
                 if report.blocked:
                     break
-                if page is not None:
-                    self._process(task, page)
         finally:
+            for task in in_flight:
+                task.cancel()
+            if in_flight:
+                await asyncio.gather(*in_flight, return_exceptions=True)
             report.requests = self.fetcher.requests
             report.bytes_received = self.fetcher.bytes_received
             report.finished_at = datetime.now(UTC)
             self.archive.finish_run(self.run_id, report)
 
-    async def _fetch(self, task: _Task) -> Page | None:
-        try:
-            return await self.fetcher.fetch(
-                rebase_url(task.url, self.fetch_origin), canonical_url=task.url
-            )
-        except RobotsDisallowedError as exc:
-            self.report.skipped_robots += 1
-            logger.info("skipped %s: %s", task.url, exc)
-            if task.start and self.report.skipped_robots >= len(self.profile.start_urls):
-                self.report.blocked = True
-                self._fail(task, exc.kind, f"start page refused: {exc}")
-        except BlockedError as exc:
-            self._fail(task, exc.kind, str(exc), exc.status)
-            # Rate-limited anywhere, or refused on a listing page: the site does not want this
-            # crawl now, and going on would only be impolite.
-            if exc.status == 429 or task.kind == "listing" or "Retry-After" in str(exc):
-                self.report.blocked = True
-        except FetchError as exc:
-            status = getattr(exc, "status", None)
-            self._fail(task, exc.kind, str(exc), status)
-            # An archived article that now answers 404/410: keep it, note when it went.
-            if (
-                exc.kind == "not_found"
-                and task.kind == "article"
-                and status is not None
-                and self.archive.mark_gone(task.url, status, datetime.now(UTC))
-            ):
-                self.report.articles_gone += 1
-        return None
-
-    def _process(self, task: _Task, page: Page) -> None:
-        # The raw page is kept before anything is read from it: a page the extractor cannot
-        # handle today can be re-extracted later without the network.
-        self.archive.save_page(page)
-        try:
-            document = Document.from_bytes(page.body, url=page.url, charset=page.charset)
-            self._enqueue(document.links())
-            if task.kind == "listing":
-                self.report.listing_pages += 1
+    def _start_ready(self, in_flight: dict[asyncio.Task[None], str]) -> None:
+        for host, queue in self.queues.items():
+            if len(in_flight) >= self.options.max_hosts or self.report.blocked:
                 return
-            article = extract_article(document, self.profile)
-        except ParseError as exc:
-            self._fail(task, exc.kind, str(exc))
+            if queue.busy or not queue.links:
+                continue
+            if self.limit is not None and self.requested >= self.limit:
+                if not self.report.stopped_early:
+                    logger.info("stopping: the page limit (%d) is reached", self.limit)
+                self.report.stopped_early = True
+                return
+            link = queue.links.popleft()
+            queue.busy = True
+            self.requested += 1
+            in_flight[asyncio.create_task(self._visit(link))] = host
+
+    def _queue(self, link: Link) -> None:
+        host = (urlsplit(link.url).hostname or "").lower()
+        self.queues.setdefault(host, _HostQueue()).links.append(link)
+
+    # -- one URL ------------------------------------------------------------------------------
+
+    async def _visit(self, link: Link) -> None:
+        validators: dict[str, str] = {}
+        capture = None
+        if link.kind != "attachment":
+            capture = self.archive.latest_capture(link.url)
+            if capture is not None:
+                validators = capture[1]
+        try:
+            page = await self.fetcher.fetch(
+                self._fetch_url(link.url),
+                canonical_url=link.url,
+                etag=validators.get("etag"),
+                last_modified=validators.get("last-modified"),
+                cap=self.fetcher.settings.max_attachment_bytes
+                if link.kind == "attachment"
+                else None,
+            )
+        except FetchError as exc:
+            self._fetch_failed(link, exc)
             return
-        outcome = self.archive.save_article(page, article)
-        if outcome == "new":
+        finally:
+            self._report_progress()
+        if link.kind == "attachment":
+            self.archive.save_attachment_body(
+                link.found_on or "",
+                link.url,
+                body=page.body,
+                content_type=page.content_type or None,
+                fetched_at=page.fetched_at,
+            )
+            self.archive.complete_link(self.profile.id, link)
+            return
+        if page.status == 304 and capture is not None:
+            body_page = self.archive.get_page(capture[0])
+            self._process(link, body_page, not_modified=capture[0])
+            return
+        refusal = detect_refusal(page)
+        if refusal is not None:
+            self._refused(link, page, refusal.kind, refusal.reason)
+            return
+        if page.content_type not in _HTML_TYPES:
+            # A PDF or a spreadsheet behind an article link: record it, never parse it.
+            self.report.attachments += 1
+            self.archive.complete_link(self.profile.id, link, page=page)
+            return
+        self.challenges_in_a_row = 0
+        self._process(link, page)
+
+    def _process(self, link: Link, page: Page, *, not_modified: int | None = None) -> None:
+        try:
+            document = Document.from_bytes(page.body, url=link.url, charset=page.charset)
+            article = None
+            if link.kind == "article" and not_modified is None:
+                article = extract_article(document, self.profile)
+            found = self._links_of(link, document, article)
+        except ParseError as exc:
+            self._fail(link, Failure(link.url, exc.kind, str(exc)), page=page)
+            return
+        outcome, added = self.archive.complete_link(
+            self.profile.id,
+            link,
+            page=page if not_modified is None else None,
+            article=article,
+            not_modified_page=not_modified,
+            found=found,
+        )
+        for new in added:
+            self._queue(new)
+        if not_modified is not None and link.kind == "article":
+            self.report.articles_not_modified += 1
+        elif link.kind == "listing":
+            self.report.listing_pages += 1
+        elif outcome == "new":
             self.report.articles_new += 1
         elif outcome == "changed":
             self.report.articles_changed += 1
-        else:
+        elif outcome == "unchanged":
             self.report.articles_unchanged += 1
-        logger.info("%s %s", outcome, task.url)
+        if article is not None:
+            self.report.attachments += len(article.attachments)
+        logger.info("%s %s", outcome or ("not modified" if not_modified else "listing"), link.url)
 
-    def _enqueue(self, links: list[str]) -> None:
-        for link in links:
-            url = self._to_profile_url(link)
-            if url is None or url in self.seen:
+    # -- links --------------------------------------------------------------------------------
+
+    def _links_of(self, link: Link, document: Document, article: Article | None) -> list[Link]:
+        """The frontier links of a page: articles, listing pages and (when downloading)
+        attachments, with traps, dates before --since and known pagination left out."""
+        articles: list[Link] = []
+        listings: list[Link] = []
+        for url in document.links():
+            canonical = self._to_profile_url(url)
+            if canonical is None or canonical == link.url:
                 continue
-            kind: Kind
-            if self.profile.is_article(url):
-                kind = "article"
-            elif self.profile.is_listing(url):
-                kind = "listing"
-            else:
-                continue
-            self.seen.add(url)
-            self.frontier.append(_Task(url, kind))
+            if self.profile.is_article(canonical):
+                articles.append(Link(canonical, "article", link.depth, link.url))
+            elif self.profile.is_listing(canonical):
+                listings.append(Link(canonical, "listing", link.depth + 1, link.url))
+        articles = [a for a in articles if not self._is_trap(a)]
+        listings = [p for p in listings if not self._is_trap(p)]
+        if link.kind == "listing" and articles:
+            listings = self._stop_paging(link, articles, listings)
+        if self.options.since is not None:
+            kept = [a for a in articles if not _older(a.url, self.options.since)]
+            self.report.skipped_since += len(articles) - len(kept)
+            articles = kept
+        found = articles + listings
+        if self.options.download_attachments and article is not None:
+            for attachment in article.attachments:
+                target = self._to_profile_url(attachment.url)
+                if target is not None:
+                    found.append(Link(target, "attachment", link.depth, link.url, attachment.text))
+        return found
+
+    def _stop_paging(self, link: Link, articles: list[Link], listings: list[Link]) -> list[Link]:
+        """Drop the next pages of this listing when this page holds only articles archived
+        already, or only articles older than --since: what follows is older still."""
+        urls = [a.url for a in articles]
+        folder = link.url.rsplit("/", 1)[0] + "/"
+        known = self.archive.known_urls(urls)
+        # Known articles in a row at the end of the listing so far, newest first.
+        streak = self.known_streak.get(folder, 0) if len(known) == len(urls) else 0
+        for url in urls if len(known) < len(urls) else []:
+            streak = streak + 1 if url in known else 0
+        if len(known) == len(urls):
+            streak += len(urls)
+        self.known_streak[folder] = streak
+        everything_known = 0 < self.options.stop_after_known <= streak
+        all_old = self.options.since is not None and all(
+            _older(url, self.options.since) for url in urls
+        )
+        if not (everything_known or all_old):
+            return listings
+        return [p for p in listings if not p.url.startswith(folder) or "/" in p.url[len(folder) :]]
+
+    def _is_trap(self, link: Link) -> bool:
+        path = urlsplit(link.url).path
+        segments = [s for s in path.split("/") if s]
+        repeated = len(segments) != len(set(segments)) and any(
+            segments.count(s) > 2 for s in segments
+        )
+        trap = (
+            len(link.url) > _MAX_URL_LENGTH
+            or link.depth > self.options.max_depth
+            or repeated
+            or _page_number(link.url) > 10_000
+        )
+        if trap:
+            self.report.skipped_traps += 1
+            logger.info("skipped a likely crawler trap: %s", link.url)
+        return trap
 
     def _to_profile_url(self, link: str) -> str | None:
         """A link found on a page, as the profile's own URL; None when it leaves the site."""
-        if origin_of(link) == self.fetch_origin or self.profile.owns(link):
-            return canonicalize_url(rebase_url(link, self.profile.origin))
-        return None
+        if self.options.base_url and origin_of(link) == self.fetch_origin:
+            link = rebase_url(link, self.profile.origin)
+        return self.profile.canonical_url(link)
 
-    def _fail(self, task: _Task, kind: str, message: str, status: int | None = None) -> None:
-        failure = Failure(task.url, kind, message, status)
+    def _fetch_url(self, url: str) -> str:
+        if self.options.base_url and origin_of(url) == self.profile.origin:
+            return rebase_url(url, self.fetch_origin)
+        return url
+
+    def _extra_urls(self) -> Iterable[str]:
+        for url in self.options.urls:
+            canonical = self.profile.canonical_url(url)
+            if canonical is None:
+                logger.warning("--urls: %s is not on %s's hosts; skipped", url, self.profile.id)
+                continue
+            yield canonical
+
+    # -- failures -----------------------------------------------------------------------------
+
+    def _fetch_failed(self, link: Link, exc: FetchError) -> None:
+        if isinstance(exc, RobotsDisallowedError):
+            self.report.skipped_robots += 1
+            logger.info("skipped %s: %s", link.url, exc)
+            self.archive.complete_link(self.profile.id, link)
+            if link.depth == 0 and link.kind == "listing" and self._all_starts_refused():
+                self.report.blocked = True
+                self._fail(link, Failure(link.url, exc.kind, f"start page refused: {exc}"))
+            return
+        status = getattr(exc, "status", None)
+        self._fail(link, Failure(link.url, exc.kind, str(exc), status))
+        if isinstance(exc, ChallengeError):
+            self._count_challenge(link)
+        elif isinstance(exc, BlockedError) and (
+            exc.status == 429 or link.kind == "listing" or "Retry-After" in str(exc)
+        ):
+            # Rate-limited anywhere, or refused on a listing page: the site does not want this
+            # crawl now, and going on would only be impolite.
+            self.report.blocked = True
+
+    def _refused(self, link: Link, page: Page, kind: str, reason: str) -> None:
+        self._fail(link, Failure(link.url, kind, reason, page.status), page=page)
+        if kind in ("challenge", "blocked"):
+            self._count_challenge(link)
+
+    def _count_challenge(self, link: Link) -> None:
+        self.challenges_in_a_row += 1
+        if link.kind == "listing" or self.challenges_in_a_row >= 3:
+            self.report.blocked = True
+
+    def _all_starts_refused(self) -> bool:
+        return self.report.skipped_robots >= len(self.profile.start_urls)
+
+    def _fail(self, link: Link, failure: Failure, *, page: Page | None = None) -> None:
         self.report.failures.append(failure)
-        if task.kind == "article":
+        if link.kind == "article":
             self.report.articles_failed += 1
         else:
             self.report.listing_failed += 1
-        self.archive.record_failure(self.run_id, failure)
-        logger.info("failed %s: %s", task.url, message)
+        retry = failure.kind in _RETRY_NEXT_RUN and not (
+            failure.status is not None and 400 <= failure.status < 500 and failure.status != 429
+        )
+        gone = self.archive.fail_link(
+            self.profile.id, self.run_id, link, failure, retry=retry, page=page
+        )
+        if gone:
+            self.report.articles_gone += 1
+        logger.info("failed %s: %s", link.url, failure.message)
+
+    def _report_progress(self) -> None:
+        if self.progress is not None:
+            self.report.requests = self.fetcher.requests
+            self.report.bytes_received = self.fetcher.bytes_received
+            self.progress(self.report)
+
+
+def _older(url: str, since: date) -> bool:
+    """True when the URL carries a date (TRS /YYYY/M/D/ or tYYYYMMDD_) before ``since``."""
+    match = _URL_DATE.search(urlsplit(url).path)
+    if match is None:
+        return False
+    try:
+        if match.group(1):
+            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        else:
+            raw = match.group(4)
+            day = date(int(raw[:4]), int(raw[4:6]), int(raw[6:8]))
+    except ValueError:
+        return False
+    return day < since
+
+
+def _page_number(url: str) -> int:
+    match = re.search(r"(?:[?&](?:page|p|pageno|pageindex)=|index_)(\d+)", path_and_query(url))
+    return int(match.group(1)) if match else 0

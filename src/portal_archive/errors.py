@@ -8,6 +8,7 @@ Every error the library raises on purpose derives from ``PortalArchiveError``::
     ├── FetchError                   a URL could not be fetched                       (.url, .kind)
     │   ├── BadStatusError           a final HTTP status such as 404 or 410               (.status)
     │   │   └── BlockedError         403, 429 after retries, 451: the site refuses us
+    │   │       └── ChallengeError   an anti-bot challenge (412, 521, a script page)
     │   ├── RobotsDisallowedError    robots.txt forbids the URL; never retried
     │   ├── DisallowedURLError       host not in the profile, private address, bad scheme
     │   ├── TooManyRedirectsError    a redirect chain longer than the limit, or a loop
@@ -30,6 +31,7 @@ __all__ = [
     "ArchiveLockedError",
     "BadStatusError",
     "BlockedError",
+    "ChallengeError",
     "ConfigError",
     "DisallowedURLError",
     "FetchError",
@@ -89,6 +91,13 @@ class BlockedError(BadStatusError):
     """The site refused us (403, 451, or 429 after every retry)."""
 
     kind = "blocked"
+
+
+class ChallengeError(BlockedError):
+    """The site answered with an anti-bot challenge (a script to run, a CAPTCHA) instead of
+    the page. portal-archive never solves one: the URL fails and the run says so."""
+
+    kind = "challenge"
 
 
 class RobotsDisallowedError(FetchError):

@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Final
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -21,7 +22,7 @@ from ._encoding import decode_html
 from ._footer import FOOTER_HINT, parse_footer
 from ._html import Line, clean_text, meta_content, select_first, visible_lines
 from .errors import ParseError
-from .models import Article, Page
+from .models import Article, Attachment, Page
 from .profiles import SiteProfile, builtin_profile_ids, load_profile
 from .urls import resolve_link
 
@@ -191,6 +192,7 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
         encoding=document.encoding,
         column=_column(tree),
         source=_source(tree, skip=set(paragraphs)),
+        attachments=_attachments(body_node, document.url),
     )
 
 
@@ -326,6 +328,27 @@ def _meta_dates(tree: LexborHTMLParser, dates: dict[DateKind, date]) -> None:
         )
         if raw and (value := parse_date(raw)):
             dates["updated"] = value
+
+
+_ATTACHMENT: Final = re.compile(
+    r"\.(pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|pptx?|et|dps|txt|csv)$", re.IGNORECASE
+)
+
+
+def _attachments(body: LexborNode | None, page_url: str | None) -> tuple[Attachment, ...]:
+    """Files the article body links to, in order, once each."""
+    if body is None or not page_url:
+        return ()
+    found: dict[str, Attachment] = {}
+    for node in body.css("a[href]"):
+        url = resolve_link(node.attrs.get("href") or "", page_url)
+        if url is None or url in found:
+            continue
+        match = _ATTACHMENT.search(urlsplit(url).path)
+        if match:
+            text = clean_text(node.text(separator=" ")) or url.rsplit("/", 1)[-1]
+            found[url] = Attachment(url, text, match.group(1).lower())
+    return tuple(found.values())
 
 
 _BREADCRUMB: Final = (

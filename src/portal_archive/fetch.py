@@ -31,6 +31,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_aft
 from .errors import (
     BadStatusError,
     BlockedError,
+    ChallengeError,
     DisallowedURLError,
     FetchError,
     ResponseTooLargeError,
@@ -114,24 +115,10 @@ class Fetcher:
         self._addresses: dict[str, list[str]] = {}
         self.requests = 0
         self.bytes_received = 0
-        self._client = httpx.AsyncClient(
-            transport=transport,
-            follow_redirects=False,
-            trust_env=False,
-            timeout=httpx.Timeout(
-                settings.read_timeout_s, connect=settings.connect_timeout_s, pool=None
-            ),
-            limits=httpx.Limits(
-                max_connections=max(settings.max_hosts_in_flight, 1) * 2,
-                max_keepalive_connections=max(settings.max_hosts_in_flight, 1),
-            ),
-            headers={
-                "User-Agent": settings.user_agent,
-                "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-                "Accept-Encoding": "gzip, deflate",
-                "Accept-Language": "en,zh;q=0.8",
-            },
-        )
+        self._transport = transport
+        # One small client per host: a single httpx client slows sharply past ~16 concurrent
+        # connections (encode/httpx#3215), and politeness already gives each host its own lane.
+        self._clients: dict[str, httpx.AsyncClient] = {}
 
     async def __aenter__(self) -> Fetcher:
         return self
@@ -145,13 +132,50 @@ class Fetcher:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await self._client.aclose()
+        for client in self._clients.values():
+            await client.aclose()
+        self._clients.clear()
 
-    async def fetch(self, url: str, *, canonical_url: str | None = None) -> Page:
+    def _client_for(self, url: str) -> httpx.AsyncClient:
+        key = "" if self._transport is not None else origin_of(url)
+        client = self._clients.get(key)
+        if client is None:
+            client = httpx.AsyncClient(
+                transport=self._transport,
+                proxy=self.settings.proxy,
+                follow_redirects=False,
+                trust_env=False,  # a proxy only when asked for (--proxy), never from the env
+                timeout=httpx.Timeout(
+                    self.settings.read_timeout_s,
+                    connect=self.settings.connect_timeout_s,
+                    pool=None,
+                ),
+                limits=httpx.Limits(max_connections=4, max_keepalive_connections=2),
+                headers={
+                    "User-Agent": self.settings.user_agent,
+                    "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+                    "Accept-Encoding": "gzip, deflate",
+                    "Accept-Language": "en,zh;q=0.8",
+                },
+            )
+            self._clients[key] = client
+        return client
+
+    async def fetch(
+        self,
+        url: str,
+        *,
+        canonical_url: str | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+        cap: int | None = None,
+    ) -> Page:
         """Fetch one URL, obeying robots.txt, politeness and the retry policy.
 
         ``canonical_url`` is recorded as ``Page.url`` (the profile's URL when ``url`` points
-        at a mirror).
+        at a mirror). ``etag`` and ``last_modified`` (from the stored capture) make the
+        request conditional: an unchanged page answers 304 and comes back with status 304
+        and an empty body. ``cap`` overrides the body size cap (attachments).
 
         Raises:
             RobotsDisallowedError, DisallowedURLError, BadStatusError (404/410 are final),
@@ -159,6 +183,11 @@ class Fetcher:
             TooManyRedirectsError, UnreachableError (network failure after every retry).
         """
         url = _canonical(url, url)
+        validators = {}
+        if etag:
+            validators["If-None-Match"] = etag
+        if last_modified:
+            validators["If-Modified-Since"] = last_modified
         # Checked once, outside the retries: an unreadable robots.txt was retried already.
         await self._check_url(url)
         if self.settings.respect_robots:
@@ -166,7 +195,9 @@ class Fetcher:
         try:
             async for attempt in self._retrying():
                 with attempt:
-                    status, final_url, headers, body = await self._get(url, first_checked=True)
+                    status, final_url, headers, body = await self._get(
+                        url, first_checked=True, validators=validators, cap=cap
+                    )
         except _TransientStatusError as exc:
             if exc.status == 429:
                 raise BlockedError(
@@ -324,6 +355,7 @@ class Fetcher:
         max_redirects: int | None = None,
         robots: bool = True,
         first_checked: bool = False,
+        validators: dict[str, str] | None = None,
     ) -> tuple[int, str, tuple[tuple[str, str], ...], bytes]:
         """One logical GET: every hop is checked (host, address, robots.txt) and spaced by
         its host's politeness delay, exactly like a first request."""
@@ -340,7 +372,9 @@ class Fetcher:
                 await self._wait_turn(slot)
                 try:
                     async with asyncio.timeout(self.settings.total_timeout_s):
-                        status, headers, location, body = await self._send(current, cap)
+                        status, headers, location, body = await self._send(
+                            current, cap, validators if current == url else None
+                        )
                 except TimeoutError as exc:
                     raise UnreachableError(
                         f"no complete response within {self.settings.total_timeout_s:g} s",
@@ -351,18 +385,19 @@ class Fetcher:
             if status in _REDIRECTS and location:
                 current = _canonical(urljoin(current, location), current)
                 continue
-            if 200 <= status < 300:
+            if 200 <= status < 300 or (status == 304 and validators):
                 return status, current, headers, body
             raise _status_error(current, status, headers, self.settings.max_retry_after_s)
         raise TooManyRedirectsError(f"more than {hops} redirects (a loop?)", url=url)
 
     async def _send(
-        self, url: str, cap: int
+        self, url: str, cap: int, validators: dict[str, str] | None = None
     ) -> tuple[int, tuple[tuple[str, str], ...], str | None, bytes]:
-        request = self._client.build_request("GET", url)
+        client = self._client_for(url)
+        request = client.build_request("GET", url, headers=validators or None)
         self.requests += 1
         try:
-            response = await self._client.send(request, stream=True)
+            response = await client.send(request, stream=True)
             try:
                 headers = tuple((k, v) for k, v in response.headers.multi_items())
                 if response.status_code in _REDIRECTS or response.status_code >= 300:
@@ -543,6 +578,9 @@ def _status_error(
         return _TransientStatusError(
             f"HTTP {status}", url=url, status=status, retry_after=retry_after
         )
+    if status in (412, 521):
+        # Anti-bot JavaScript challenges (Jiasule, Ruishu, Cloudflare) answer with these.
+        return ChallengeError(f"anti-bot challenge: HTTP {status}", url=url, status=status)
     if status in _REFUSED:
         return BlockedError(f"refused by the site: HTTP {status}", url=url, status=status)
     return BadStatusError(f"HTTP {status}", url=url, status=status)

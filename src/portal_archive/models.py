@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["Article", "CrawlReport", "Failure", "Page"]
+__all__ = ["Article", "Attachment", "CrawlReport", "Failure", "Link", "Page"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -59,6 +59,29 @@ class Page:
         return None
 
 
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file an article links to (pdf, doc, xls …): its URL, the link's text and the type."""
+
+    url: str
+    text: str
+    type: str
+
+    def to_dict(self) -> dict[str, str]:
+        return {"url": self.url, "text": self.text, "type": self.type}
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A URL the crawl will visit: what it is, how deep, and where it was found."""
+
+    url: str
+    kind: str  # listing, article or attachment
+    depth: int = 0
+    found_on: str | None = None
+    text: str | None = None
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Article:
     """What an article page says, without the portal's chrome.
@@ -82,6 +105,7 @@ class Article:
     column: str | None = None
     #: Who the portal credits as the source (来源 / ContentSource), when it says.
     source: str | None = None
+    attachments: tuple[Attachment, ...] = ()
 
     @property
     def body_text(self) -> str:
@@ -103,6 +127,7 @@ class Article:
             "encoding": self.encoding,
             "column": self.column,
             "source": self.source,
+            "attachments": [a.to_dict() for a in self.attachments],
         }
 
     @classmethod
@@ -121,6 +146,10 @@ class Article:
             encoding=data.get("encoding"),
             column=data.get("column"),
             source=data.get("source"),
+            attachments=tuple(
+                Attachment(a["url"], a.get("text", ""), a["type"])
+                for a in data.get("attachments") or ()
+            ),
         )
 
     @property
@@ -162,6 +191,11 @@ class CrawlReport:
     articles_changed: int = 0
     articles_failed: int = 0
     articles_gone: int = 0
+    articles_not_modified: int = 0
+    attachments: int = 0
+    skipped_traps: int = 0
+    skipped_since: int = 0
+    resumed: bool = False
     listing_failed: int = 0
     skipped_robots: int = 0
     bytes_received: int = 0
@@ -177,7 +211,12 @@ class CrawlReport:
 
     @property
     def articles_seen(self) -> int:
-        return self.articles_new + self.articles_unchanged + self.articles_changed
+        return (
+            self.articles_new
+            + self.articles_unchanged
+            + self.articles_changed
+            + self.articles_not_modified
+        )
 
     @property
     def exit_code(self) -> int:
@@ -200,7 +239,12 @@ class CrawlReport:
                 "changed": self.articles_changed,
                 "failed": self.articles_failed,
                 "gone": self.articles_gone,
+                "not_modified": self.articles_not_modified,
             },
+            "attachments": self.attachments,
+            "skipped_traps": self.skipped_traps,
+            "skipped_since": self.skipped_since,
+            "resumed": self.resumed,
             "skipped_robots": self.skipped_robots,
             "requests": self.requests,
             "bytes": self.bytes_received,

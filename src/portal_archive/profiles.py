@@ -30,6 +30,7 @@ _TOP_KEYS = {
     "description",
     "base_url",
     "hosts",
+    "aliases",
     "start_urls",
     "language",
     "crawl",
@@ -70,6 +71,8 @@ class SiteProfile:
     name: str
     base_url: str
     hosts: tuple[str, ...]
+    #: Host names that are another spelling of a host (``sc.gov.cn`` → ``www.sc.gov.cn``).
+    aliases: Mapping[str, str] = field(default_factory=dict)
     start_urls: tuple[str, ...]
     crawl: CrawlRules
     selectors: Selectors = field(default_factory=Selectors)
@@ -84,6 +87,22 @@ class SiteProfile:
     def owns(self, url: str) -> bool:
         """True when the URL's host is one of the profile's hosts."""
         return (urlsplit(url).hostname or "").lower() in self.hosts
+
+    def canonical_url(self, url: str) -> str | None:
+        """The one spelling of a URL on this site: the base_url's scheme, aliases resolved,
+        tracking parameters and fragment dropped. None for a URL off the profile's hosts."""
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        if host not in self.hosts:
+            return None
+        host = self.aliases.get(host, host)
+        base = urlsplit(self.base_url)
+        if host == base.hostname:
+            netloc = base.netloc
+        else:
+            netloc = host + (f":{parts.port}" if parts.port else "")
+        scheme = base.scheme
+        return canonicalize_url(f"{scheme}://{netloc}{path_and_query(url)}")
 
     def is_article(self, url: str) -> bool:
         target = path_and_query(url)
@@ -173,6 +192,17 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
         raise ProfileError(
             f"must include the base_url host {parts.hostname!r}", path=source, key="hosts"
         )
+    aliases_raw = raw.get("aliases", {})
+    if not isinstance(aliases_raw, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in aliases_raw.items()
+    ):
+        raise ProfileError("must be a table of host = host", path=source, key="aliases")
+    aliases = {k.lower(): v.lower() for k, v in aliases_raw.items()}
+    for alias, target in aliases.items():
+        if alias not in hosts or target not in hosts:
+            raise ProfileError(
+                f"{alias!r} = {target!r}: both must be in hosts", path=source, key="aliases"
+            )
     starts = _str_list(raw, "start_urls", source)
     if not starts:
         raise ProfileError("needs at least one URL", path=source, key="start_urls")
@@ -213,6 +243,7 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
         name=name,
         base_url=base_url,
         hosts=hosts,
+        aliases=aliases,
         start_urls=tuple(start_urls),
         crawl=CrawlRules(
             follow=follow,

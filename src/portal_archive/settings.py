@@ -49,6 +49,11 @@ class Settings:
     max_hosts_in_flight: int = 8
     #: How long a writer waits for another writer before the archive counts as locked.
     busy_timeout_s: float = 10.0
+    #: Send every request through this proxy (http://, https:// or socks5://). Never taken
+    #: from the environment unless the user passes it.
+    proxy: str | None = None
+    #: Cap on a downloaded attachment (--download-attachments).
+    max_attachment_bytes: int = 100 * 1024 * 1024
     profile_dirs: tuple[Path, ...] = field(default_factory=tuple)
 
     @classmethod

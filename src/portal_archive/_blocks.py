@@ -1,0 +1,61 @@
+"""Telling a refusal from a page: anti-bot challenges, login walls and soft 404s.
+
+Private to the crawl stage. Government portals (and the WAFs in front of them) answer a
+crawler with a JavaScript challenge served as 200, 202, 412 or 521, redirect it to a login
+or CAPTCHA page, or serve "page not found" with status 200. None of these is an article.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final, Literal
+from urllib.parse import urlsplit
+
+from .models import Page
+
+__all__ = ["Refusal", "detect_refusal"]
+
+_CHALLENGE_MARKERS: Final = re.compile(
+    rb"__jsl_clearance|\$_ts\s*=|_Incapsula_Resource|cf-browser-verification|challenge-platform"
+    rb"|cf_chl_opt|/cdn-cgi/challenge|acw_sc__v2|waf_sc|yunsuo_session|document\.cookie\s*=.{0,200}"
+    rb"location\.(?:reload|href)|Please enable JavaScript and cookies|"
+    rb"\xe8\xaf\xb7\xe5\xbc\x80\xe5\x90\xaf JavaScript",  # 请开启 JavaScript
+    re.IGNORECASE | re.DOTALL,
+)
+_LOGIN_PATH: Final = re.compile(
+    r"/(?:login|logon|signin|sign-in|passport|sso|cas/login|auth|captcha|verify|yzm)(?:[/._?]|$)",
+    re.IGNORECASE,
+)
+_SOFT_404: Final = re.compile(
+    r"<title>[^<]{0,80}(?:404|not\s+found|页面不存在|页面未找到|找不到|无法找到|已删除|不存在)"
+    r"[^<]{0,80}</title>",
+    re.IGNORECASE,
+)
+_SCRIPT: Final = re.compile(rb"<script", re.IGNORECASE)
+_SMALL: Final = 16 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why a response is not the page that was asked for."""
+
+    kind: Literal["challenge", "blocked", "not_found"]
+    reason: str
+
+
+def detect_refusal(page: Page) -> Refusal | None:
+    """A challenge, login wall or soft 404 in a fetched page, or None for a real page."""
+    body = page.body
+    head = body[: _SMALL * 4]
+    if page.status in (202, 412, 521) and _SCRIPT.search(head):
+        return Refusal("challenge", f"HTTP {page.status} with a script: an anti-bot challenge")
+    if _CHALLENGE_MARKERS.search(head) and len(body) < 256 * 1024:
+        return Refusal("challenge", "the page is an anti-bot JavaScript challenge")
+    requested, final = urlsplit(page.fetch_url), urlsplit(page.final_url)
+    if final.path != requested.path and _LOGIN_PATH.search(final.path):
+        return Refusal("blocked", f"redirected to a login or CAPTCHA page ({page.final_url})")
+    text = head.decode("utf-8", errors="replace")
+    if _SOFT_404.search(text):
+        return Refusal("not_found", "the page says it does not exist (a soft 404)")
+    return None
