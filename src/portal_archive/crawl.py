@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 
 from ._blocks import detect_refusal
 from .archive import Archive
+from .discover import DiscoveryError, parse_feed, parse_sitemap
 from .errors import (
     BlockedError,
     ChallengeError,
@@ -43,6 +44,8 @@ _RETRY_NEXT_RUN = frozenset({"unreachable", "bad_status", "blocked"})
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "")
 _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(\d{1,2})[/-](\d{1,2})/|/t?((?:19|20)\d{6})[_/.]")
 _MAX_URL_LENGTH = 2000
+# Body caps by kind (None: the settings' page cap). 50 MB is the sitemap protocol's own limit.
+_CAPS: dict[str, int] = {"sitemap": 50 * 1024 * 1024, "feed": 50 * 1024 * 1024}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -146,6 +149,8 @@ class _Run:
         report = self.report
         starts = [Link(url, "listing") for url in self.profile.start_urls]
         starts += [Link(url, "article") for url in self._extra_urls()]
+        starts += [Link(url, "feed") for url in self.profile.crawl.feeds]
+        starts += [Link(url, "sitemap") for url in await self._sitemaps()]
         self.run_id, report.resumed = self.archive.begin_crawl(
             self.profile.id, starts, report.started_at
         )
@@ -211,9 +216,11 @@ class _Run:
                 canonical_url=link.url,
                 etag=validators.get("etag"),
                 last_modified=validators.get("last-modified"),
-                cap=self.fetcher.settings.max_attachment_bytes
-                if link.kind == "attachment"
-                else None,
+                cap=(
+                    self.fetcher.settings.max_attachment_bytes
+                    if link.kind == "attachment"
+                    else _CAPS.get(link.kind)
+                ),
             )
         except FetchError as exc:
             self._fetch_failed(link, exc)
@@ -229,6 +236,9 @@ class _Run:
                 fetched_at=page.fetched_at,
             )
             self.archive.complete_link(self.profile.id, link)
+            return
+        if link.kind in ("sitemap", "feed"):
+            self._discover(link, page)
             return
         if page.status == 304 and capture is not None:
             body_page = self.archive.get_page(capture[0])
@@ -279,6 +289,59 @@ class _Run:
         if article is not None:
             self.report.attachments += len(article.attachments)
         logger.info("%s %s", outcome or ("not modified" if not_modified else "listing"), link.url)
+
+    # -- discovery beyond listing pages ------------------------------------------------------
+
+    async def _sitemaps(self) -> list[str]:
+        rules = self.profile.crawl
+        if not rules.sitemaps:
+            return []
+        found = list(rules.sitemap_urls)
+        for url in await self.fetcher.robots_sitemaps(self._fetch_url(self.profile.origin + "/")):
+            canonical = self._to_profile_url(url)
+            if canonical is not None and canonical not in found:
+                found.append(canonical)
+        return found
+
+    def _discover(self, link: Link, page: Page) -> None:
+        """Queue what a sitemap or feed lists: nested sitemaps, articles, listing pages."""
+        if page.status == 304:
+            self.archive.complete_link(self.profile.id, link)
+            return
+        try:
+            if link.kind == "feed":
+                urls = [entry.url for entry in parse_feed(page.body, url=link.url)]
+                nested: list[str] = []
+            else:
+                sitemap = parse_sitemap(page.body, url=link.url)
+                urls = [entry.loc for entry in sitemap.urls]
+                nested = urls if sitemap.kind == "sitemapindex" else []
+                urls = [] if nested else urls
+        except DiscoveryError as exc:
+            self._fail(link, Failure(link.url, exc.kind, str(exc)), page=page)
+            return
+        found: list[Link] = []
+        for url in nested:
+            if (canonical := self._to_profile_url(url)) is not None:
+                found.append(Link(canonical, "sitemap", link.depth + 1, link.url))
+        for url in urls:
+            canonical = self._to_profile_url(url)
+            if canonical is None:
+                continue  # off the profile's hosts: never requested
+            if self.profile.is_article(canonical):
+                kind = "article"
+            elif self.profile.is_listing(canonical):
+                kind = "listing"
+            else:
+                continue
+            if kind == "article" and self.options.since and _older(canonical, self.options.since):
+                self.report.skipped_since += 1
+                continue
+            found.append(Link(canonical, kind, link.depth, link.url))
+        found = [f for f in found if not self._is_trap(f)]
+        _, added = self.archive.complete_link(self.profile.id, link, page=page, found=found)
+        for new in added:
+            self._queue(new)
 
     # -- links --------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ with a jittered delay between requests. Never imports selectolax.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import email.utils
 import random
 import socket
@@ -226,6 +227,17 @@ class Fetcher:
             sleep=self._sleep,
             reraise=True,
         )
+
+    async def robots_sitemaps(self, url: str) -> list[str]:
+        """The sitemap URLs named by ``Sitemap:`` lines in the robots.txt of ``url``'s origin."""
+        origin = origin_of(url)
+        # Only the rules are wanted here: "/" itself being disallowed changes nothing.
+        with contextlib.suppress(FetchError):
+            await self._check_robots(origin + "/")
+        rules = self._robots.get(origin)
+        if isinstance(rules, Protego):
+            return [str(u) for u in rules.sitemaps]
+        return []
 
     # -- politeness -------------------------------------------------------------------------
 

@@ -36,7 +36,7 @@ _TOP_KEYS = {
     "crawl",
     "selectors",
 }
-_CRAWL_KEYS = {"follow", "articles", "delay_s", "max_pages"}
+_CRAWL_KEYS = {"follow", "articles", "delay_s", "max_pages", "sitemaps", "feeds"}
 _SELECTOR_KEYS = {"title", "date", "body", "footer", "remove"}
 
 
@@ -49,6 +49,11 @@ class CrawlRules:
     articles: tuple[re.Pattern[str], ...]
     delay_s: float | None = None
     max_pages: int | None = None
+    #: Read the sitemaps robots.txt names (``Sitemap:`` lines), plus these sitemap URLs.
+    sitemaps: bool = False
+    sitemap_urls: tuple[str, ...] = ()
+    #: RSS or Atom feeds whose items are articles.
+    feeds: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,6 +233,16 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
     if max_pages is not None and (not isinstance(max_pages, int) or max_pages < 1):
         raise ProfileError("must be a whole number ≥ 1", path=source, key="crawl.max_pages")
 
+    sitemaps_raw = crawl_raw.get("sitemaps", False)
+    if isinstance(sitemaps_raw, bool):
+        use_sitemaps, sitemap_urls = sitemaps_raw, []
+    else:
+        use_sitemaps, sitemap_urls = True, _str_list(crawl_raw, "sitemaps", source, "crawl.")
+    feeds = _str_list(crawl_raw, "feeds", source, "crawl.")
+
+    def to_absolute(url: str) -> str:
+        return canonicalize_url(base_url.rstrip("/") + url if url.startswith("/") else url)
+
     sel_raw = _table(raw, "selectors", source)
     _reject_unknown(sel_raw, _SELECTOR_KEYS, source, prefix="selectors.")
     selectors = Selectors(**{k: _selectors(sel_raw, k, source) for k in _SELECTOR_KEYS})
@@ -250,6 +265,9 @@ def _parse(data: bytes, *, source: str, stem: str | None) -> SiteProfile:
             articles=articles,
             delay_s=float(delay) if delay is not None else None,
             max_pages=max_pages,
+            sitemaps=use_sitemaps,
+            sitemap_urls=tuple(to_absolute(u) for u in sitemap_urls),
+            feeds=tuple(to_absolute(u) for u in feeds),
         ),
         selectors=selectors,
         language=language,
