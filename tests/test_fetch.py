@@ -233,11 +233,12 @@ async def test_fetch_transient_status_retried_once_then_success(
     page = await fetch_one(site, clock, f"{BASE}/p")
     assert page.body == b"second time lucky"
     assert site.paths() == ["/p", "/p"]
-    # One backoff sleep, full jitter: uniform in [0, backoff_base_s × 2^0].
-    assert len(clock.sleeps) == 1
+    # The backoff sleep first, full jitter: uniform in [0, backoff_base_s × 2^0] …
     assert 0.0 <= clock.sleeps[0] <= BASE_SETTINGS.backoff_base_s
+    # … and the whole host slowed down after a 5xx (AutoThrottle): at least 1 s.
     gap = site.seen[-1].at - site.seen[-2].at
-    assert gap == pytest.approx(clock.sleeps[0])
+    assert gap == pytest.approx(sum(clock.sleeps))
+    assert gap >= 1.0 - 1e-9
 
 
 async def test_fetch_backoff_ceiling_grows_and_is_capped(clock: FakeClock) -> None:
@@ -246,9 +247,14 @@ async def test_fetch_backoff_ceiling_grows_and_is_capped(clock: FakeClock) -> No
         site, clock, f"{BASE}/p", max_retries=5, backoff_base_s=1.0, backoff_max_s=3.0
     )
     assert page.body == b"finally"
-    ceilings = [1.0, 2.0, 3.0, 3.0, 3.0]
-    assert len(clock.sleeps) == 5
-    assert all(0.0 <= s <= c for s, c in zip(clock.sleeps, ceilings, strict=True))
+    times = [seen.at for seen in site.seen if seen.path == "/p"]
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    assert len(gaps) == 5
+    # Each wait is the larger of the jittered backoff (ceilings 1, 2, 3, 3, 3 s) and the
+    # host's throttle, which doubles with every 5xx: 1, 2, 4, 8, 16 s.
+    assert gaps == sorted(gaps)
+    assert gaps[-1] >= 16.0 - 1e-9
+    assert all(g >= t - 1e-9 for g, t in zip(gaps, [1.0, 2.0, 4.0, 8.0, 16.0], strict=True))
 
 
 async def test_fetch_503_every_attempt_raises_bad_status_with_cause(clock: FakeClock) -> None:
@@ -1159,3 +1165,26 @@ def test_fetch_errors_share_base_class() -> None:
         assert issubclass(error, FetchError)
     assert BlockedError("x", url="u", status=403).kind == "blocked"
     assert BadStatusError("x", url="u", status=410).kind == "not_found"
+
+
+# -- AutoThrottle ------------------------------------------------------------------------------
+
+
+async def test_fetch_slows_down_for_a_slow_host(clock: FakeClock) -> None:
+    """A host that takes 4 s to answer is not asked again after the configured 1 s: the
+    wait grows toward the host's own response time (Scrapy's AutoThrottle rule)."""
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        clock.now += 4.0  # the server thinks for 4 s
+        return resp(200, "<html>slow</html>", None)
+
+    site = Site(clock, {"/a": slow, "/b": slow, "/c": slow, "/d": ok("d")})
+    async with make_fetcher(site, clock, delay_s=1.0, jitter=0.0) as fetcher:
+        for path in ("/a", "/b", "/c", "/d"):
+            await fetcher.fetch(f"{BASE}{path}")
+    starts = [seen.at for seen in site.seen if seen.path != "/robots.txt"]
+    waits = [b - a - 4.0 for a, b in zip(starts, starts[1:], strict=False)]
+    assert waits[0] == pytest.approx(2.0)  # (0 + 4) / 2
+    assert waits[1] == pytest.approx(3.0)  # (2 + 4) / 2
+    assert waits[2] == pytest.approx(3.5)
+    assert all(w >= 1.0 for w in waits)

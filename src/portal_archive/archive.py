@@ -478,9 +478,9 @@ class Archive:
                     [now, json.dumps({"interrupted": True}), run_id],
                 )
             if not resumed:
-                self.conn.execute(
-                    "DELETE FROM frontier WHERE site = ? AND state IN ('done', 'failed')", [site]
-                )
+                # Failed-for-good rows stay: a 404 a listing still links to is not asked for
+                # again every day.
+                self.conn.execute("DELETE FROM frontier WHERE site = ? AND state = 'done'", [site])
                 self.conn.execute(
                     "UPDATE frontier SET state = 'pending', updated_at = ? WHERE site = ?"
                     " AND state IN ('retry', 'pending')",
@@ -545,6 +545,7 @@ class Archive:
         not_modified_page: int | None = None,
         found: Iterable[Link] = (),
         cause: str = "crawl",
+        file: Page | None = None,
     ) -> tuple[SaveResult | None, list[Link]]:
         """Finish one frontier URL in one transaction: its raw page (or, for a 304, the
         capture it confirms), its article, its attachments, the links it revealed, and its
@@ -563,6 +564,9 @@ class Archive:
                 self.conn.execute(
                     "UPDATE pages SET last_seen_at = ? WHERE id = ?", [now, not_modified_page]
                 )
+            if file is not None:
+                # Not a page but a file (PDF, spreadsheet …) behind a link: an attachment.
+                self._save_file(link, file, now)
             added = self._add_links(site, found, now)
             self._reached("links_added")
             self.conn.execute(
@@ -656,6 +660,30 @@ class Archive:
             if cursor.rowcount:
                 added.append(link)
         return added
+
+    def _save_file(self, link: Link, file: Page, now: str) -> None:
+        name = urlsplit(link.url).path.rsplit("/", 1)[-1]
+        kind = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+        kind = kind or (file.content_type.rsplit("/", 1)[-1] if file.content_type else "file")
+        self.conn.execute(
+            "INSERT INTO attachments (article_url, url, link_text, type, content_type, size,"
+            " sha256, body, fetched_at, first_seen_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " ON CONFLICT (article_url, url) DO UPDATE SET content_type = excluded.content_type,"
+            " size = excluded.size, sha256 = excluded.sha256, body = excluded.body,"
+            " fetched_at = excluded.fetched_at",
+            [
+                link.found_on or link.url,
+                link.url,
+                link.text,
+                kind[:16],
+                file.content_type or None,
+                len(file.body),
+                file.sha256,
+                file.body,
+                file.fetched_at.isoformat(),
+                now,
+            ],
+        )
 
     def _save_attachments(self, article: Article, now: str) -> None:
         for attachment in article.attachments:

@@ -610,7 +610,8 @@ def extract_(
 
 async def _extract_url(settings: Settings, url: str, profile: SiteProfile | None) -> Any:
     canonical = canonicalize_url(url)
-    host = urlsplit(canonical).hostname or ""
+    parts = urlsplit(canonical)
+    host = (parts.hostname or "") + (f":{parts.port}" if parts.port else "")
     async with Fetcher(replace(settings, max_retries=1), allowed_hosts=[host]) as fetcher:
         page = await fetcher.fetch(canonical)
     document = Document.from_bytes(page.body, url=page.url, charset=page.charset)

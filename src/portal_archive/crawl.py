@@ -76,9 +76,12 @@ class CrawlOptions:
 
 
 def fetch_hosts(profile: SiteProfile, base_url: str | None) -> list[str]:
-    """Hosts the crawl may request: the mirror's when ``base_url`` rebases, else the profile's."""
+    """Hosts the crawl may request: the mirror's when ``base_url`` rebases, else the profile's.
+    A host given with a port (``127.0.0.1:8000``) allows that port only."""
     if base_url:
-        return [(urlsplit(base_url).hostname or "").lower()]
+        parts = urlsplit(base_url)
+        host = (parts.hostname or "").lower()
+        return [f"{host}:{parts.port}" if parts.port else host]
     return list(profile.hosts)
 
 
@@ -251,7 +254,7 @@ class _Run:
         if page.content_type not in _HTML_TYPES:
             # A PDF or a spreadsheet behind an article link: record it, never parse it.
             self.report.attachments += 1
-            self.archive.complete_link(self.profile.id, link, page=page)
+            self.archive.complete_link(self.profile.id, link, file=page)
             return
         self.challenges_in_a_row = 0
         self._process(link, page)

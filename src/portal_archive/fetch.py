@@ -72,6 +72,8 @@ class _HostSlot:
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     next_start: float = 0.0
     crawl_delay: float = 0.0
+    #: Extra delay learnt from the host's answers (slow responses, 5xx, 429): AutoThrottle.
+    throttle: float = 0.0
 
 
 async def _system_resolver(host: str, port: int) -> list[str]:
@@ -250,11 +252,28 @@ class Fetcher:
         if wait > 0:
             await self._sleep(wait)
 
-    def _schedule_next(self, slot: _HostSlot) -> None:
-        delay = max(self.delay_s, slot.crawl_delay)
+    def _schedule_next(
+        self, slot: _HostSlot, *, latency: float | None = None, status: int | None = None
+    ) -> None:
+        base = max(self.delay_s, slot.crawl_delay)
+        if latency is not None:
+            self._adapt(slot, latency, status, base)
+        delay = max(base, slot.throttle)
         jitter = self.settings.jitter
         factor = 1.0 + jitter * (2 * self._rng.random() - 1) if jitter else 1.0
         slot.next_start = self._clock() + delay * factor
+
+    def _adapt(self, slot: _HostSlot, latency: float, status: int | None, base: float) -> None:
+        """Slow down for a struggling host, as Scrapy's AutoThrottle does: aim to wait as long
+        as the host takes to answer; double the wait on 5xx, 408 or 429; only a good answer may
+        bring it back down, never below the configured delay."""
+        ceiling = self.settings.max_crawl_delay_s
+        if status is not None and (status >= 500 or status in (408, 429)):
+            slot.throttle = min(max(slot.throttle * 2, base, 1.0), ceiling)
+            return
+        proposed = (slot.throttle + latency) / 2
+        if (status is not None and 200 <= status < 400) or proposed > slot.throttle:
+            slot.throttle = min(proposed, ceiling)
 
     def _backoff(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -281,9 +300,14 @@ class Fetcher:
         if parts.scheme not in ("http", "https"):
             raise DisallowedURLError(f"refused: scheme {parts.scheme!r} is not http(s)", url=url)
         host = (parts.hostname or "").lower()
-        if host not in self.allowed_hosts:
+        default_port = parts.port in (None, 80, 443)
+        if not (
+            (host in self.allowed_hosts and default_port)
+            or f"{host}:{parts.port}" in self.allowed_hosts
+        ):
+            where = f"{host}:{parts.port}" if parts.port else host
             raise DisallowedURLError(
-                f"refused: host {host!r} is not one of the profile's hosts", url=url
+                f"refused: {where!r} is not one of the profile's hosts", url=url
             )
         if self.settings.allow_private_networks:
             return
@@ -382,18 +406,22 @@ class Fetcher:
             slot = self._slot(current)
             async with slot.lock:
                 await self._wait_turn(slot)
+                started, answered = self._clock(), None
                 try:
                     async with asyncio.timeout(self.settings.total_timeout_s):
                         status, headers, location, body = await self._send(
                             current, cap, validators if current == url else None
                         )
+                    answered = status
                 except TimeoutError as exc:
                     raise UnreachableError(
                         f"no complete response within {self.settings.total_timeout_s:g} s",
                         url=current,
                     ) from exc
                 finally:
-                    self._schedule_next(slot)
+                    # A response teaches how the host is doing; an exception does not.
+                    latency = self._clock() - started if answered is not None else None
+                    self._schedule_next(slot, latency=latency, status=answered)
             if status in _REDIRECTS and location:
                 current = _canonical(urljoin(current, location), current)
                 continue
