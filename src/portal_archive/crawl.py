@@ -82,7 +82,9 @@ def fetch_hosts(profile: SiteProfile, base_url: str | None) -> list[str]:
         parts = urlsplit(base_url)
         host = (parts.hostname or "").lower()
         return [f"{host}:{parts.port}" if parts.port else host]
-    return list(profile.hosts)
+    base = urlsplit(profile.base_url)
+    # A base_url with a port allows that port on its host; other hosts, the default ports.
+    return list(profile.hosts) + ([f"{base.hostname}:{base.port}"] if base.port else [])
 
 
 async def crawl(
