@@ -21,6 +21,7 @@ that as "allow everything").
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import functools
 import gzip
@@ -160,7 +161,9 @@ class Content(Behaviour):
         ):
             conn.respond(304, validators)
             return
-        body = self.body.encode(self.charset or "utf-8") if isinstance(self.body, str) else self.body
+        body = (
+            self.body.encode(self.charset or "utf-8") if isinstance(self.body, str) else self.body
+        )
         ctype = self.content_type + (f"; charset={self.charset}" if self.charset else "")
         conn.respond(self.status, [("Content-Type", ctype), *validators, *self.headers], body)
 
@@ -330,7 +333,9 @@ class Huge(Behaviour):
         if self.chunked:
             head = conn.head(200, [("Content-Type", "text/html"), ("Transfer-Encoding", "chunked")])
         else:
-            head = conn.head(200, [("Content-Type", "text/html"), ("Content-Length", str(self.size))])
+            head = conn.head(
+                200, [("Content-Type", "text/html"), ("Content-Length", str(self.size))]
+            )
         if not conn.send(head):
             return
         remaining = self.size
@@ -353,7 +358,8 @@ class Drip(Behaviour):
     interval: float = 0.5
 
     def serve(self, request: Request, conn: _Conn) -> None:
-        head = conn.head(200, [("Content-Type", "text/html"), ("Content-Length", str(10**9))])
+        # 10 kB at this pace takes hours: "forever" for any client deadline.
+        head = conn.head(200, [("Content-Type", "text/html"), ("Content-Length", "10000")])
         if not conn.send(head):
             return
         while not conn.stop.wait(self.interval):
@@ -496,10 +502,8 @@ class FaultServer:
         except OSError:
             pass
         finally:
-            try:
+            with contextlib.suppress(OSError):
                 sock.close()
-            except OSError:
-                pass
 
     def _read_request(self, sock: socket.socket, number: int) -> Request | None:
         data = b""

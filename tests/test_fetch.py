@@ -524,7 +524,7 @@ class Resolver:
     [
         ("http://127.0.0.1/x", ["127.0.0.1"]),
         ("http://[::1]/x", ["::1"]),
-        ("http://10.1.2.3:8080/x", ["10.1.2.3"]),
+        ("http://10.1.2.3:8080/x", ["10.1.2.3:8080"]),
         ("http://169.254.169.254/latest", ["169.254.169.254"]),
         ("http://[::ffff:127.0.0.1]/x", ["::ffff:127.0.0.1"]),
     ],
@@ -573,8 +573,9 @@ async def test_fetch_host_resolving_to_public_address_fetched(
 ) -> None:
     site = Site(clock, {"/x": ok("public")})
     resolver = Resolver({HOST: addresses})
+    hosts = [HOST, f"{HOST}:8080"]  # a non-default port is allowed only when named
     async with make_fetcher(
-        site, clock, allow_private_networks=False, resolver=resolver
+        site, clock, hosts=hosts, allow_private_networks=False, resolver=resolver
     ) as fetcher:
         first = await fetcher.fetch(url)
         second = await fetcher.fetch(url)
@@ -1098,7 +1099,8 @@ async def test_fetch_ignores_proxy_environment(monkeypatch: pytest.MonkeyPatch) 
             assert (await trusting.get(f"{origin}/control")).content == b"from proxy"
         assert proxy_seen == [f"{origin}/control"]
         settings = replace(BASE_SETTINGS, respect_robots=False, max_retries=0)
-        async with Fetcher(settings, allowed_hosts=["127.0.0.1"]) as fetcher:
+        host = origin.removeprefix("http://")  # 127.0.0.1:PORT
+        async with Fetcher(settings, allowed_hosts=[host]) as fetcher:
             page = await fetcher.fetch(f"{origin}/page")
     assert page.body == b"from origin"
     assert origin_seen == ["/page"]
@@ -1144,7 +1146,8 @@ async def test_fetch_total_deadline_stops_drip_feed(drip_server: str) -> None:
         respect_robots=False,
     )
     started = time.perf_counter()
-    async with Fetcher(settings, allowed_hosts=["127.0.0.1"]) as fetcher:
+    host = drip_server.removeprefix("http://")  # 127.0.0.1:PORT
+    async with Fetcher(settings, allowed_hosts=[host]) as fetcher:
         with pytest.raises(UnreachableError, match="no complete response") as info:
             await fetcher.fetch(f"{drip_server}/slow")
     elapsed = time.perf_counter() - started

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Final, Literal
 from urllib.parse import urlsplit
 
+from ._encoding import decode_html
 from .models import Page
 
 __all__ = ["Refusal", "detect_refusal"]
@@ -55,7 +56,7 @@ def detect_refusal(page: Page) -> Refusal | None:
     requested, final = urlsplit(page.fetch_url), urlsplit(page.final_url)
     if final.path != requested.path and _LOGIN_PATH.search(final.path):
         return Refusal("blocked", f"redirected to a login or CAPTCHA page ({page.final_url})")
-    text = head.decode("utf-8", errors="replace")
+    text = decode_html(head, page.charset)[0]  # a GBK "页面不存在" must match too
     if _SOFT_404.search(text):
         return Refusal("not_found", "the page says it does not exist (a soft 404)")
     return None

@@ -448,7 +448,7 @@ class _Run:
                 self._fail(link, Failure(link.url, exc.kind, f"start page refused: {exc}"))
             return
         status = getattr(exc, "status", None)
-        self._fail(link, Failure(link.url, exc.kind, str(exc), status))
+        self._fail(link, Failure(link.url, exc.kind, str(exc), status), page=exc.page)
         if isinstance(exc, ChallengeError):
             self._count_challenge(link)
         elif isinstance(exc, BlockedError) and (

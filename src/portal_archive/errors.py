@@ -25,6 +25,10 @@ is stored with the failure in the archive and shown in run reports.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: models never imports errors
+    from .models import Page
 
 __all__ = [
     "ArchiveError",
@@ -66,13 +70,19 @@ class ProfileError(ConfigError):
 
 
 class FetchError(PortalArchiveError):
-    """A URL could not be fetched; raised once retries are exhausted."""
+    """A URL could not be fetched; raised once retries are exhausted.
+
+    ``page`` holds the refusal itself (a challenge or block page) when the site sent one,
+    so it can be kept as evidence.
+    """
 
     kind = "fetch_error"
 
     def __init__(self, message: str, *, url: str):
         super().__init__(message)
         self.url = url
+        self.page: Page | None = None
+        self.response: tuple[str, int, tuple[tuple[str, str], ...], bytes] | None = None
 
 
 class BadStatusError(FetchError):

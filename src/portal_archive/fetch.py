@@ -49,6 +49,8 @@ __all__ = ["Fetcher"]
 _REDIRECTS: Final = frozenset({301, 302, 303, 307, 308})
 _TRANSIENT: Final = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 _REFUSED: Final = frozenset({401, 403, 451})
+# Refusals whose body is read and kept: a challenge or block page is evidence.
+_KEEP_BODY: Final = frozenset({403, 412, 451, 521})
 _CHUNK: Final = 64 * 1024
 _ROBOTS_MAX_BYTES: Final = 500 * 1024
 _ROBOTS_TOKEN: Final = "portal-archive"
@@ -201,7 +203,22 @@ class Fetcher:
                     status, final_url, headers, body = await self._get(
                         url, first_checked=True, validators=validators, cap=cap
                     )
-        except _TransientStatusError as exc:
+        except FetchError as exc:
+            if exc.response is not None:
+                # A challenge page is evidence: hand it over so the crawl can keep it raw.
+                final, code, headers, body = exc.response
+                exc.page = Page(
+                    url=canonical_url or url,
+                    fetch_url=url,
+                    final_url=final,
+                    status=code,
+                    headers=headers,
+                    body=body,
+                    fetched_at=datetime.now(UTC),
+                )
+            if not isinstance(exc, _TransientStatusError):
+                raise
+
             if exc.status == 429:
                 raise BlockedError(
                     f"rate-limited: HTTP 429 after {self.settings.max_retries + 1} attempts",
@@ -427,7 +444,10 @@ class Fetcher:
                 continue
             if 200 <= status < 300 or (status == 304 and validators):
                 return status, current, headers, body
-            raise _status_error(current, status, headers, self.settings.max_retry_after_s)
+            error = _status_error(current, status, headers, self.settings.max_retry_after_s)
+            if status in _KEEP_BODY:
+                error.response = (current, status, headers, body)
+            raise error
         raise TooManyRedirectsError(f"more than {hops} redirects (a loop?)", url=url)
 
     async def _send(
@@ -440,8 +460,9 @@ class Fetcher:
             response = await client.send(request, stream=True)
             try:
                 headers = tuple((k, v) for k, v in response.headers.multi_items())
-                if response.status_code in _REDIRECTS or response.status_code >= 300:
-                    return response.status_code, headers, response.headers.get("location"), b""
+                status = response.status_code
+                if status >= 300 and status not in _KEEP_BODY:
+                    return status, headers, response.headers.get("location"), b""
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > cap:
                     raise ResponseTooLargeError(
