@@ -1191,3 +1191,19 @@ async def test_fetch_slows_down_for_a_slow_host(clock: FakeClock) -> None:
     assert waits[1] == pytest.approx(3.0)  # (2 + 4) / 2
     assert waits[2] == pytest.approx(3.5)
     assert all(w >= 1.0 for w in waits)
+
+
+async def test_fetch_goes_through_the_proxy_it_is_given(monkeypatch: pytest.MonkeyPatch) -> None:
+    """--proxy URL: every request goes through it (and only then)."""
+    origin_seen: list[str] = []
+    proxy_seen: list[str] = []
+    with (
+        serve(recording_handler(b"from origin", origin_seen)) as origin,
+        serve(recording_handler(b"from proxy", proxy_seen)) as proxy,
+    ):
+        settings = replace(BASE_SETTINGS, respect_robots=False, max_retries=0, proxy=proxy)
+        host = origin.removeprefix("http://")
+        async with Fetcher(settings, allowed_hosts=[host]) as fetcher:
+            page = await fetcher.fetch(f"{origin}/page")
+    assert page.body == b"from proxy"
+    assert proxy_seen == [f"{origin}/page"] and origin_seen == []

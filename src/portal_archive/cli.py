@@ -76,11 +76,9 @@ def _main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log every page.")] = False,
 ) -> None:
     """portal-archive: polite crawls, exact text, a SQLite archive you can query."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(message)s",
-        stream=sys.stderr,
-    )
+    logging.basicConfig(format="%(levelname)s %(message)s", stream=sys.stderr)
+    logging.getLogger("portal_archive").setLevel(logging.INFO if verbose else logging.WARNING)
+    ctx.meta["verbose"] = verbose
     try:
         ctx.obj = Settings.from_env()
     except ConfigError as exc:
@@ -312,7 +310,9 @@ def crawl(
         if progress is not None:
             progress.close()
     _write_report(result, report)
-    typer.echo(_report_summary(result, settings.db_path), err=result.exit_code != 0)
+    # Cron mails whatever a job prints: on success, say nothing unless a person is watching.
+    if result.exit_code != 0 or sys.stdout.isatty() or ctx.meta.get("verbose"):
+        typer.echo(_report_summary(result, settings.db_path), err=result.exit_code != 0)
     raise typer.Exit(result.exit_code)
 
 
