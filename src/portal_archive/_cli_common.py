@@ -33,6 +33,8 @@ DbOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="JSON output for scripts.")]
 SiteOption = Annotated[str | None, typer.Option("--site", help="Only this profile id.")]
+SinceOption = Annotated[str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")]
+UntilOption = Annotated[str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")]
 
 T = TypeVar("T")
 

@@ -37,6 +37,11 @@ SaveResult = Literal["new", "unchanged", "changed"]
 EXTRACTOR_VERSION: Final = _VERSION
 
 
+def _capture(page_id: int, final_url: str, status: int, sha256: str) -> dict[str, Any]:
+    """Where a version came from: the stored page, as shown in JSON output."""
+    return {"page_id": page_id, "final_url": final_url, "status": status, "sha256": sha256}
+
+
 @dataclass(frozen=True, slots=True)
 class StoredArticle:
     """An article as archived (its current version), with where and when it was fetched."""
@@ -60,12 +65,7 @@ class StoredArticle:
             "first_seen_at": self.first_seen_at,
             "version": self.version,
             "gone_at": self.gone_at,
-            "capture": {
-                "page_id": self.page_id,
-                "final_url": self.final_url,
-                "status": self.status,
-                "sha256": self.sha256,
-            },
+            "capture": _capture(self.page_id, self.final_url, self.status, self.sha256),
         }
 
 
@@ -93,12 +93,7 @@ class ArticleVersion:
             "captured_at": self.captured_at,
             "recorded_at": self.recorded_at,
             "extractor_version": self.extractor_version,
-            "capture": {
-                "page_id": self.page_id,
-                "final_url": self.final_url,
-                "status": self.status,
-                "sha256": self.sha256,
-            },
+            "capture": _capture(self.page_id, self.final_url, self.status, self.sha256),
             **self.article.to_dict(),
         }
 

@@ -31,7 +31,9 @@ from ._cli_common import (
     DbOption,
     JsonOption,
     SearchOrder,
+    SinceOption,
     SiteOption,
+    UntilOption,
     date_of,
     echo_json,
     fail,
@@ -406,12 +408,8 @@ def search(
     ],
     db: DbOption = None,
     site: SiteOption = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     column: Annotated[
         str | None, typer.Option("--column", help="Only this column (section).")
     ] = None,
@@ -465,12 +463,8 @@ def search(
 def list_(
     ctx: typer.Context,
     db: DbOption = None,
-    since: Annotated[
-        str | None, typer.Option("--since", help="From this date (YYYY-MM-DD).")
-    ] = None,
-    until: Annotated[
-        str | None, typer.Option("--until", help="Up to this date (YYYY-MM-DD).")
-    ] = None,
+    since: SinceOption = None,
+    until: UntilOption = None,
     site: SiteOption = None,
     limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most this many.")] = None,
     as_json: JsonOption = False,
