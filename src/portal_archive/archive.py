@@ -481,13 +481,18 @@ class Archive:
                     " AND state IN ('retry', 'pending')",
                     [now, site],
                 )
+            # A fresh run asks for its start pages again, whatever became of them; a resumed
+            # one leaves every row as the killed run left it.
+            conflict = (
+                "DO NOTHING" if resumed else "DO UPDATE SET state = 'pending', updated_at = ?"
+            )
             for link in starts:
                 self.conn.execute(
                     "INSERT INTO frontier (site, url, host, kind, state, depth, discovered_at,"
                     " updated_at) VALUES (?, ?, ?, ?, 'pending', 0, ?, ?)"
-                    " ON CONFLICT (site, url) DO UPDATE SET state = 'pending'"
-                    " WHERE frontier.state != 'done'",
-                    [site, link.url, _host(link.url), link.kind, now, now],
+                    f" ON CONFLICT (site, url) {conflict}",
+                    [site, link.url, _host(link.url), link.kind, now, now]
+                    + ([] if resumed else [now]),
                 )
             cursor = self.conn.execute(
                 "INSERT INTO runs (site, started_at) VALUES (?, ?)", [site, now]
