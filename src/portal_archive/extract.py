@@ -39,6 +39,7 @@ _CHROME_LINE: Final = re.compile(
     r"(?:\S{1,12}\s*){0,4}|[【\[]?\s*(?:大|中|小)\s*[】\]]?(?:\s*[【\[]?\s*(?:大|中|小)\s*[】\]]?)*)$",
     re.IGNORECASE,
 )
+_CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
 _TITLE_SPLIT: Final = re.compile(r"\s+[-|–—_]\s+|_|\s*\|\s*")
 _MIN_SCORED_TEXT: Final = 20
 
@@ -73,7 +74,7 @@ class Document:
             raise ParseError("not an HTML document (binary data)", url=url)
         text, encoding, reason = decode_html(data, charset)
         sample = text[:4096]
-        controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f")
+        controls = len(_CONTROL.findall(sample))
         if controls > len(sample) // 20 or "<" not in text:
             raise ParseError("not an HTML document", url=url)
         return cls(text=text, url=url, encoding=encoding, encoding_reason=reason)
