@@ -17,8 +17,8 @@ __all__ = ["clean_snippet", "fts_query", "prepare", "sort_key", "MARK_START", "M
 
 _FENCE: Final = "\u2009"
 # Han (with extensions), kana, Hangul: scripts written without spaces between words.
-_CJK: Final = re.compile(
-    "([\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0003134f])"
+_CJK_RUN: Final = re.compile(
+    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0003134f]+"
 )
 _TERM: Final = re.compile(r'"[^"]*"|\S+')
 MARK_START: Final = "\x02"
@@ -30,7 +30,14 @@ _DAY_SHIFT: Final = 24
 
 def prepare(text: str | None) -> str:
     """Text as the search index stores it: each CJK character fenced off."""
-    return _CJK.sub(f"{_FENCE}\\1{_FENCE}", text or "")
+    # One callback per run of CJK characters, the fencing done by str.join (in C): one
+    # substitution per character cost ~3 ms for a 5 KB Chinese article.
+    return _CJK_RUN.sub(_fence_run, text or "")
+
+
+def _fence_run(match: re.Match[str]) -> str:
+    run = match.group()
+    return _FENCE + _FENCE.join(run) + _FENCE
 
 
 def sort_key(day: date | None, article_id: int) -> int:

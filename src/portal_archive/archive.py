@@ -777,27 +777,38 @@ class Archive:
         if high is not None:
             where += " AND rowid < ?"
             params.append(high)
-        inner = (
-            "SELECT rowid AS r, article_id,"
-            f" snippet(articles_search, -1, '{MARK_START}', '{MARK_END}', '…', 24) AS snip,"
-            " bm25(articles_search, 10.0, 1.0, 0, 0, 0) AS score"
-            f" FROM articles_search WHERE {where} ORDER BY rowid DESC"
-        )
-        if order == "relevance":
-            sql = f"SELECT * FROM ({inner} LIMIT {_RANKED_WINDOW}) ORDER BY score LIMIT ?"
-        else:
-            sql = inner + " LIMIT ?"
-        sql = (
-            "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.column_name,"
-            f" a.source, m.snip FROM ({sql}) m JOIN articles a ON a.id = m.article_id"
-        )
-        if order == "relevance":
-            sql += " ORDER BY m.score"
-        else:
-            sql += " ORDER BY m.r DESC"
-        params.append(limit)
+        snippet = f"snippet(articles_search, -1, '{MARK_START}', '{MARK_END}', '…', 24)"
         with self._errors():
-            rows = self.conn.execute(sql, params).fetchall()
+            if order == "relevance":
+                # bm25 over the newest matches, then snippets for the winners only: a snippet
+                # costs far more than a score, and 5,000 of them took seconds.
+                ranked = self.conn.execute(
+                    "SELECT r FROM (SELECT rowid AS r, bm25(articles_search, 10.0, 1.0, 0, 0, 0)"
+                    f" AS score FROM articles_search WHERE {where} ORDER BY rowid DESC"
+                    f" LIMIT {_RANKED_WINDOW}) ORDER BY score LIMIT ?",
+                    [*params, limit],
+                ).fetchall()
+                rowids = [r[0] for r in ranked]
+                marks_sql = ", ".join("?" * len(rowids)) or "NULL"
+                found = {
+                    r[0]: r
+                    for r in self.conn.execute(
+                        f"SELECT s.rowid, a.id, a.url, a.site, a.title, a.published, a.updated,"
+                        f" a.column_name, a.source, {snippet} FROM articles_search s"
+                        " JOIN articles a ON a.id = s.article_id"
+                        f" WHERE articles_search MATCH ? AND s.rowid IN ({marks_sql})",
+                        [match, *rowids],
+                    )
+                }
+                rows = [found[r][1:] for r in rowids if r in found]
+            else:
+                rows = self.conn.execute(
+                    "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.column_name,"
+                    f" a.source, m.snip FROM (SELECT rowid AS r, article_id, {snippet} AS snip"
+                    f" FROM articles_search WHERE {where} ORDER BY rowid DESC LIMIT ?) m"
+                    " JOIN articles a ON a.id = m.article_id ORDER BY m.r DESC",
+                    [*params, limit],
+                ).fetchall()
         hits = [
             SearchHit(
                 id=r[0],
