@@ -758,7 +758,7 @@ class Archive:
         are stemmed (``worker`` finds ``workers``); a Chinese term of any length matches
         where its characters stand together. ``order="date"`` gives the newest first and
         costs the same whatever the number of matches; ``"relevance"`` ranks (bm25) the
-        newest 5,000 matches. ``marks`` surround the matched words in snippets.
+        newest 1,000 matches. ``marks`` surround the matched words in snippets.
         """
         terms = fts_query(query)
         if not terms:
@@ -991,7 +991,7 @@ class Archive:
             }
 
 
-_RANKED_WINDOW: Final = 5000
+_RANKED_WINDOW: Final = 1000
 _NOT_VERSIONED: Final = frozenset({"url", "site", "fetched_at"})
 
 
