@@ -35,7 +35,6 @@ import os
 import platform
 import pstats
 import random
-import re
 import shlex
 import shutil
 import sqlite3
@@ -53,6 +52,8 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
+from _sections import write_section  # noqa: E402 - bench/ is on sys.path
+
 from portal_archive import Archive
 from portal_archive._footer import parse_footer
 from portal_archive._search import fts_query, prepare, sort_key
@@ -64,9 +65,6 @@ from portal_archive.models import Article, Page
 from portal_archive.reparse import reparse
 
 SECTION = "## Archive (issue 4)"
-FILE_NOTE = (
-    "# Benchmarks\n\nBenchmarks are run by hand; each section gives the command that produced it.\n"
-)
 CHUNK = 1000
 P95_TARGET_MS = 50.0
 INGEST_TARGET = 0.70
@@ -1218,18 +1216,6 @@ def meaning(
     return " ".join(parts)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else FILE_NOTE
-    if not text.endswith("\n"):
-        text += "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -1316,7 +1302,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(section)
     if args.out:
-        write_section(args.out, section)
+        write_section(args.out, SECTION, section)
         log(f"wrote {SECTION!r} into {args.out}")
     return 0
 

@@ -55,10 +55,9 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
+from _sections import write_section  # noqa: E402 - bench/ is on sys.path
+
 SECTION = "## Crawler (issue 5)"
-FILE_NOTE = (
-    "# Benchmarks\n\nBenchmarks are run by hand; each section gives the command that produced it.\n"
-)
 LATENCY_S = 0.1
 PAGE_TARGET_BYTES = 20_000
 RATE_TARGET = 0.80
@@ -801,19 +800,6 @@ def verdict(rows: list[dict[str, Any]]) -> list[str]:
     ]
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace (or append) this benchmark's own section; leave every other section as is."""
-    text = path.read_text(encoding="utf-8") if path.exists() else FILE_NOTE
-    if not text.endswith("\n"):
-        text += "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 def loadavg() -> str:
     with contextlib.suppress(OSError):
         return " ".join(Path("/proc/loadavg").read_text().split()[:3])
@@ -939,7 +925,7 @@ def main(argv: list[str] | None = None) -> int:
         profile=profile,
     )
     if args.out:
-        write_section(args.out, section)
+        write_section(args.out, SECTION, section)
         print(f"wrote {SECTION!r} into {args.out}", file=sys.stderr)
     else:
         print(section)

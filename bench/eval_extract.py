@@ -77,14 +77,12 @@ from importlib.metadata import version as dist_version
 from pathlib import Path
 from typing import Any
 
+from _sections import write_section  # noqa: E402 - bench/ is on sys.path
 from selectolax.lexbor import LexborHTMLParser
 
 from portal_archive import ParseError, extract
 
 SECTION = "## Extraction (issue 3)"
-FILE_NOTE = (
-    "# Benchmarks\n\nBenchmarks are run by hand; each section gives the command that produced it.\n"
-)
 ALL_SETS = ("trafilatura_eval", "readability", "newspaper4k", "goose3")
 SET_DIRS = {
     "trafilatura_eval": "trafilatura_eval",
@@ -681,18 +679,6 @@ def verdict(rows: dict[tuple[str, str], Row], have_traf: bool) -> str:
     return " ".join(parts)
 
 
-def write_section(path: Path, section: str) -> None:
-    text = path.read_text(encoding="utf-8") if path.exists() else FILE_NOTE
-    if not text.endswith("\n"):
-        text += "\n"
-    pattern = re.compile(rf"^{re.escape(SECTION)}\n.*?(?=^## |\Z)", re.M | re.S)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n", encoding="utf-8")
-
-
 # ---------------------------------------------------------------------------------------
 # Main
 # ---------------------------------------------------------------------------------------
@@ -890,7 +876,7 @@ def main(argv: list[str] | None = None) -> int:
         section.append("")
         section.append(verdict(by_key, "trafilatura" in tools))
         section.append("")
-        write_section(args.out, "\n".join(section))
+        write_section(args.out, SECTION, "\n".join(section))
         log(f"wrote {SECTION!r} into {args.out}")
     return 0
 

@@ -432,20 +432,6 @@ class Archive:
         index_article(self.conn, article_id, old_rowid=row[4] if row else None, values=values)
         return outcome
 
-    def mark_gone(self, url: str, status: int, at: datetime) -> bool:
-        """Record that an archived article now answers 404/410. Its versions are kept.
-        Returns False when the URL was never archived (or was already marked)."""
-        with self.transaction():
-            cursor = self.conn.execute(
-                "UPDATE articles SET gone_at = ?, gone_status = ?"
-                " WHERE url = ? AND gone_at IS NULL",
-                [at.isoformat(), status, url],
-            )
-            return cursor.rowcount > 0
-
-    # -- the crawl frontier: every write below is one transaction, so a crawl killed at any
-    # -- instant resumes with each URL either fully done or still pending.
-
     def begin_crawl(
         self, site: str, starts: Iterable[Link], started_at: datetime
     ) -> tuple[int, bool]:

@@ -15,7 +15,7 @@ import logging
 import re
 from collections import deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
@@ -107,12 +107,10 @@ async def crawl(
     """
     options = options or CrawlOptions()
     if base_url is not None or max_pages is not None:
-        options = CrawlOptions(
-            **{
-                **{f: getattr(options, f) for f in options.__dataclass_fields__},
-                "base_url": base_url if base_url is not None else options.base_url,
-                "max_pages": max_pages if max_pages is not None else options.max_pages,
-            }
+        options = replace(
+            options,
+            base_url=base_url if base_url is not None else options.base_url,
+            max_pages=max_pages if max_pages is not None else options.max_pages,
         )
     run = _Run(profile, fetcher, archive, options, progress)
     await run.run()
