@@ -17,10 +17,12 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ._dates import DateKind, find_labelled_date, parse_date
+from ._body import body_paragraphs, densest_block, footer_block
+from ._dates import DateKind
 from ._encoding import decode_html
-from ._footer import FOOTER_HINT, parse_footer
-from ._html import Line, clean_text, meta_content, select_first, visible_lines
+from ._footer import parse_footer
+from ._html import clean_text, select_first, visible_lines
+from ._metadata import meta_dates, read_column, read_language, read_source, read_title, take_date
 from .errors import ParseError
 from .models import Article, Attachment, Page
 from .profiles import SiteProfile, builtin_profile_ids, load_profile
@@ -29,19 +31,7 @@ from .urls import resolve_link
 __all__ = ["Document", "extract", "extract_article", "parse_article", "profile_for_url"]
 
 _ALWAYS_REMOVE: Final = "script, style, noscript, template, iframe, svg, object, embed"
-_FOOTER_CANDIDATES: Final = (
-    "footer, [class*=foot], [id*=foot], [class*=bottom], [id*=bottom], "
-    "[class*=copyright], [id*=copyright]"
-)
-# Short chrome lines that sit next to article text on most portals.
-_CHROME_LINE: Final = re.compile(
-    r"^(?:\[?(?:print|close|share|font|字号|打印|关闭|分享|收藏|返回顶部|top)\]?\s*[:：]?\s*"
-    r"(?:\S{1,12}\s*){0,4}|[【\[]?\s*(?:大|中|小)\s*[】\]]?(?:\s*[【\[]?\s*(?:大|中|小)\s*[】\]]?)*)$",
-    re.IGNORECASE,
-)
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-_TITLE_SPLIT: Final = re.compile(r"\s+[-|–—_]\s+|_|\s*\|\s*")
-_MIN_SCORED_TEXT: Final = 20
 
 
 @dataclass(slots=True)
@@ -148,15 +138,15 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
             for node in tree.css(css):
                 node.decompose()
 
-    title = _title(tree, selectors.title if selectors else ())
+    title = read_title(tree, selectors.title if selectors else ())
 
     body_node = _first_node(tree, selectors.body) if selectors else None
     from_profile = body_node is not None
     if body_node is None:
-        body_node = _densest_block(tree)
+        body_node = densest_block(tree)
     footer_node = _first_node(tree, selectors.footer) if selectors else None
     if footer_node is None:
-        footer_node = _footer_block(tree, body_node)
+        footer_node = footer_block(tree, body_node)
 
     footer_lines = tuple(
         line.text
@@ -166,9 +156,9 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
 
     dates: dict[DateKind, date] = {}
     if selectors and (found := select_first(tree, selectors.date)):
-        _take_date(dates, found[1])
+        take_date(dates, found[1])
     body_lines = visible_lines(body_node) if body_node is not None else []
-    paragraphs = _paragraphs(body_lines, title=title, generic=not from_profile)
+    paragraphs = body_paragraphs(body_lines, title=title, generic=not from_profile)
     if not paragraphs:
         raise ParseError("no article text found", url=document.url)
 
@@ -177,8 +167,8 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
         skip = set(paragraphs) | set(footer_lines)
         for line in visible_lines(tree.body) if tree.body is not None else ():
             if line.text not in skip:
-                _take_date(dates, line.text)
-    _meta_dates(tree, dates)
+                take_date(dates, line.text)
+    meta_dates(tree, dates)
 
     return Article(
         url=document.url,
@@ -189,146 +179,13 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
         paragraphs=tuple(paragraphs),
         footer=parse_footer(footer_lines),
         footer_lines=footer_lines,
-        language=_language(tree, profile, paragraphs),
+        language=read_language(tree, profile, paragraphs),
         encoding=document.encoding,
-        column=_column(tree),
-        source=_source(tree, skip=set(paragraphs)),
+        encoding_reason=document.encoding_reason,
+        column=read_column(tree),
+        source=read_source(tree, skip=set(paragraphs)),
         attachments=_attachments(body_node, document.url),
     )
-
-
-def _first_node(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode | None:
-    for css in selectors:
-        for node in tree.css(css.partition("@")[0]):
-            if node.text(strip=True):
-                return node
-    return None
-
-
-def _title(tree: LexborHTMLParser, selectors: tuple[str, ...]) -> str | None:
-    if selectors and (found := select_first(tree, selectors)):
-        return found[1]
-    declared = meta_content(tree, "ArticleTitle", "og:title", "twitter:title")
-    headings = [clean_text(h.text(separator=" ")) for h in tree.css("h1")]
-    headings = [h for h in headings if len(h) >= 4]
-    title_node = tree.css_first("title")
-    page_title = clean_text(title_node.text()) if title_node is not None else ""
-    for heading in headings:
-        if declared and (heading in declared or declared in heading):
-            return heading
-    for heading in headings:
-        if page_title and heading in page_title:
-            return heading
-    if declared:
-        return declared
-    if headings:
-        return headings[0]
-    if page_title:
-        parts = [p for p in _TITLE_SPLIT.split(page_title) if p.strip()]
-        return max(parts, key=len).strip() if parts else page_title
-    return None
-
-
-def _densest_block(tree: LexborHTMLParser) -> LexborNode | None:
-    """The element holding the most paragraph text that is not link text: each paragraph adds
-    its length to its parent and half to its grandparent (the classic readability score)."""
-    scores: dict[int, float] = {}
-    nodes: dict[int, LexborNode] = {}
-    for node in tree.css("p, pre, blockquote, td, div, li, section, article"):
-        own = _own_text_length(node) if node.tag != "p" else _text_without_links(node)
-        if own < _MIN_SCORED_TEXT:
-            continue
-        parent = node.parent if node.tag in {"p", "pre", "blockquote", "li"} else node
-        weight = 1.0
-        while parent is not None and weight >= 0.5:
-            key = parent.mem_id
-            nodes[key] = parent
-            scores[key] = scores.get(key, 0.0) + own * weight
-            parent = parent.parent
-            weight /= 2
-    if not scores:
-        return tree.body
-    best = max(scores, key=lambda k: scores[k])
-    return nodes[best]
-
-
-def _text_without_links(node: LexborNode) -> int:
-    total = len(clean_text(node.text(separator=" ")))
-    links = sum(len(clean_text(a.text(separator=" "))) for a in node.css("a"))
-    return max(total - links, 0)
-
-
-def _own_text_length(node: LexborNode) -> int:
-    """Length of the text directly inside ``node`` (not in child elements): text written
-    straight into a div or td with ``<br>`` between paragraphs."""
-    total = 0
-    child = node.child
-    while child is not None:
-        if child.tag == "-text":
-            total += len(clean_text(child.text_content or ""))
-        elif child.tag in {"br", "b", "strong", "span", "font", "em", "i", "u"}:
-            total += len(clean_text(child.text(separator=" "))) if child.tag != "br" else 0
-        child = child.next
-    return total
-
-
-def _footer_block(tree: LexborHTMLParser, body: LexborNode | None) -> LexborNode | None:
-    """The footer: among footer-looking elements outside the body, the one with the most
-    footer facts (host, ICP number, copyright …)."""
-    body_ancestors: set[int] = set()
-    node = body
-    while node is not None:
-        body_ancestors.add(node.mem_id)
-        node = node.parent
-    best: tuple[int, LexborNode] | None = None
-    for candidate in tree.css(_FOOTER_CANDIDATES):
-        if candidate.mem_id in body_ancestors or candidate.tag in {"html", "body"}:
-            continue
-        hits = sum(1 for line in visible_lines(candidate) if FOOTER_HINT.search(line.text))
-        if hits and (best is None or hits > best[0]):
-            best = (hits, candidate)
-    return best[1] if best else None
-
-
-def _paragraphs(lines: list[Line], *, title: str | None, generic: bool) -> list[str]:
-    paragraphs = []
-    for line in lines:
-        text = line.text
-        if text == title or find_labelled_date(text) or _CHROME_LINE.match(text):
-            continue
-        if generic and line.link_density > 0.5:
-            continue
-        paragraphs.append(text)
-    return paragraphs
-
-
-def _take_date(dates: dict[DateKind, date], text: str) -> None:
-    found = find_labelled_date(text)
-    if found is not None:
-        kind, value = found
-        dates.setdefault(kind, value)
-
-
-def _meta_dates(tree: LexborHTMLParser, dates: dict[DateKind, date]) -> None:
-    if "published" not in dates:
-        raw = meta_content(
-            tree,
-            "PubDate",
-            "firstpublishedtime",
-            "article:published_time",
-            "publishdate",
-            "dc.date.issued",
-            "dcterms.issued",
-            "og:published_time",
-        )
-        if raw and (value := parse_date(raw)):
-            dates["published"] = value
-    if "updated" not in dates:
-        raw = meta_content(
-            tree, "lastmodifiedtime", "article:modified_time", "og:updated_time", "dcterms.modified"
-        )
-        if raw and (value := parse_date(raw)):
-            dates["updated"] = value
 
 
 _ATTACHMENT: Final = re.compile(
@@ -352,51 +209,9 @@ def _attachments(body: LexborNode | None, page_url: str | None) -> tuple[Attachm
     return tuple(found.values())
 
 
-_BREADCRUMB: Final = (
-    "[class*=breadcrumb], [id*=breadcrumb], [class*=crumb], [class*=position], "
-    "[id*=position], [class*=location], [class*=dqwz], [class*=weizhi]"
-)
-_SOURCE_LINE: Final = re.compile(
-    r"^(?:来源|信息来源|文章来源|Source)\s*[:：]\s*(.{1,60}?)\s*$", re.I
-)
-
-
-def _column(tree: LexborHTMLParser) -> str | None:
-    """The column (section) a CMS files the page under: its ColumnName meta, else the last
-    link of the breadcrumb."""
-    if declared := meta_content(tree, "ColumnName", "article:section"):
-        return declared
-    for crumb in tree.css(_BREADCRUMB):
-        links = [clean_text(a.text(separator=" ")) for a in crumb.css("a")]
-        links = [text for text in links if text]
-        if links:
-            return links[-1]
-    return None
-
-
-def _source(tree: LexborHTMLParser, skip: set[str]) -> str | None:
-    """Who the page credits as its source: ContentSource meta, else a short 来源: line."""
-    if declared := meta_content(tree, "ContentSource", "source"):
-        return declared
-    for line in visible_lines(tree.body) if tree.body is not None else ():
-        if line.text not in skip and (match := _SOURCE_LINE.match(line.text)):
-            return match.group(1)
-    return None
-
-
-_CJK: Final = re.compile(r"[\u4e00-\u9fff]")
-
-
-def _language(
-    tree: LexborHTMLParser, profile: SiteProfile | None, paragraphs: list[str]
-) -> str | None:
-    html = tree.css_first("html")
-    declared = (html.attrs.get("lang") or "").strip().lower() if html is not None else ""
-    if declared:
-        return declared.split("-")[0]
-    if profile and profile.language:
-        return profile.language
-    sample = "".join(paragraphs)[:2000]
-    if sample and len(_CJK.findall(sample)) > len(sample) * 0.3:
-        return "zh"
+def _first_node(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode | None:
+    for css in selectors:
+        for node in tree.css(css.partition("@")[0]):
+            if node.text(strip=True):
+                return node
     return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-__all__ = ["Article", "Attachment", "CrawlReport", "Failure", "Link", "Page"]
+__all__ = ["Article", "Attachment", "CrawlReport", "Failure", "Image", "Link", "Page"]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -72,6 +72,17 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class Image:
+    """An image in the article body: its absolute URL and its caption (or alt text), if any."""
+
+    url: str
+    caption: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"url": self.url, "caption": self.caption}
+
+
+@dataclass(frozen=True, slots=True)
 class Link:
     """A URL the crawl will visit: what it is, how deep, and where it was found."""
 
@@ -89,6 +100,13 @@ class Article:
     ``footer`` maps named fields (``host``, ``operator``, ``site_id_code``, ``icp``,
     ``security_record``, ``copyright``, ``technical_support``, ``phone`` …) to their values;
     ``footer_lines`` keeps the footer verbatim, one visible line each.
+
+    Every date says where it came from: ``published_source`` names the layer and the tag or
+    label (``profile:<selector>``, ``meta:PubDate``, ``json-ld:datePublished``,
+    ``time:datetime``, ``label:发布时间``, ``line``, ``url``) and ``published_raw`` keeps the
+    string it was read from. ``document`` holds the fields of a government information-
+    disclosure header (``index_number`` 索引号, ``document_number`` 发文字号, ``issuing_body``
+    发文机关/发布机构, ``written_date`` 成文日期, ``subject`` 主题分类, ``validity`` 有效性 …).
     """
 
     url: str | None
@@ -106,6 +124,16 @@ class Article:
     #: Who the portal credits as the source (来源 / ContentSource), when it says.
     source: str | None = None
     attachments: tuple[Attachment, ...] = ()
+    subtitle: str | None = None
+    published_source: str | None = None
+    published_raw: str | None = None
+    updated_source: str | None = None
+    updated_raw: str | None = None
+    author: str | None = None
+    images: tuple[Image, ...] = ()
+    document: Mapping[str, str] = field(default_factory=dict)
+    #: Why ``encoding`` was chosen: "http header", "bom", "meta", "detected", …
+    encoding_reason: str | None = None
 
     @property
     def body_text(self) -> str:
@@ -128,6 +156,15 @@ class Article:
             "column": self.column,
             "source": self.source,
             "attachments": [a.to_dict() for a in self.attachments],
+            "subtitle": self.subtitle,
+            "published_source": self.published_source,
+            "published_raw": self.published_raw,
+            "updated_source": self.updated_source,
+            "updated_raw": self.updated_raw,
+            "author": self.author,
+            "images": [i.to_dict() for i in self.images],
+            "document": dict(self.document),
+            "encoding_reason": self.encoding_reason,
         }
 
     @classmethod
@@ -150,14 +187,46 @@ class Article:
                 Attachment(a["url"], a.get("text", ""), a["type"])
                 for a in data.get("attachments") or ()
             ),
+            subtitle=data.get("subtitle"),
+            published_source=data.get("published_source"),
+            published_raw=data.get("published_raw"),
+            updated_source=data.get("updated_source"),
+            updated_raw=data.get("updated_raw"),
+            author=data.get("author"),
+            images=tuple(Image(i["url"], i.get("caption")) for i in data.get("images") or ()),
+            document=dict(data.get("document") or {}),
+            encoding_reason=data.get("encoding_reason"),
         )
 
     @property
     def content_hash(self) -> str:
         """A hash of what the article says (not of the page bytes): equal hash, same article."""
-        payload = {k: v for k, v in self.to_dict().items() if k not in {"encoding", "url"}}
+        payload = {
+            k: v
+            for k, v in self.to_dict().items()
+            if k not in _NOT_CONTENT and (v or k not in _ADDED_LATER)
+        }
         blob = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode("utf-8")
         return hashlib.sha256(blob).hexdigest()
+
+
+# Where a value came from is not what the article says: a better extractor that finds the same
+# date elsewhere must not make a new version.
+_NOT_CONTENT = frozenset(
+    {
+        "url",
+        "encoding",
+        "encoding_reason",
+        "published_source",
+        "published_raw",
+        "updated_source",
+        "updated_raw",
+    }
+)
+
+# Keys added to the contract after archives existed: hashed only when they hold something, so
+# an archived article's hash stays what it was until the article really says more.
+_ADDED_LATER = frozenset({"subtitle", "author", "images", "document"})
 
 
 def _to_date(value: object) -> date | None:
