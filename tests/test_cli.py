@@ -170,8 +170,9 @@ def test_export_jsonl_round_trips(crawled: Path, tmp_path: Path) -> None:
 
 def test_sites_lists_builtin_profiles() -> None:
     assert "sichuan-en" in cli("sites").stdout
-    [profile] = json.loads(cli("sites", "--json").stdout)
-    assert profile["id"] == "sichuan-en" and profile["base_url"] == "https://www.sc.gov.cn/"
+    profiles = {p["id"]: p for p in json.loads(cli("sites", "--json").stdout)}
+    assert {"sichuan-en", "sichuan-zh", "gov-cn"} <= set(profiles)
+    assert profiles["sichuan-en"]["base_url"] == "https://www.sc.gov.cn/"
 
 
 def test_extract_file_prints_article_json() -> None:

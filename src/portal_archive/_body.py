@@ -4,15 +4,16 @@ position: no list of class names decides. Private to the extract stage."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._dates import find_labelled_date
 from ._footer import FOOTER_HINT
-from ._html import Line, clean_text, visible_lines
+from ._html import Block, Line, PageText
 
-__all__ = ["body_paragraphs", "densest_block", "footer_block"]
+__all__ = ["Body", "body_paragraphs", "densest_block", "footer_block"]
 
 _FOOTER_CANDIDATES: Final = (
     "footer, [class*=foot], [id*=foot], [class*=bottom], [id*=bottom], "
@@ -24,53 +25,123 @@ _CHROME_LINE: Final = re.compile(
     r"(?:\S{1,12}\s*){0,4}|[【\[]?\s*(?:大|中|小)\s*[】\]]?(?:\s*[【\[]?\s*(?:大|中|小)\s*[】\]]?)*)$",
     re.IGNORECASE,
 )
-_MIN_SCORED_TEXT: Final = 20
+# A segment shorter than this (UTF-8 bytes: ~7 English words, ~13 Chinese characters) is a
+# label, a menu entry or a byline, not a paragraph.
+_PARAGRAPH_BYTES: Final = 40
+# How much a character of link text or of short lines costs a candidate, against a
+# character of paragraph text it gains.
+_BOILERPLATE_COST: Final = 1.5
 
 
-def densest_block(tree: LexborHTMLParser) -> LexborNode | None:
-    """The element holding the most paragraph text that is not link text: each paragraph adds
-    its length to its parent and half to its grandparent (the classic readability score)."""
-    scores: dict[int, float] = {}
-    nodes: dict[int, LexborNode] = {}
-    for node in tree.css("p, pre, blockquote, td, div, li, section, article"):
-        own = own_text_length(node) if node.tag != "p" else text_without_links(node)
-        if own < _MIN_SCORED_TEXT:
+@dataclass(slots=True)
+class Body:
+    """The article body found in a ``PageText``: the block that holds it and the segments
+    inside that block that are chrome (link lists, forms), left out."""
+
+    block: Block
+    skip: set[int]
+
+    def lines(self, page: PageText) -> list[Line]:
+        return page.span_lines(self.block.start, self.block.end, self.skip)
+
+
+class _Sums:
+    """Prefix sums over a page's segments (sizes in UTF-8 bytes, so a Chinese character
+    weighs about as much as an English word's worth of letters): paragraph text, boilerplate
+    (link text and short lines), all text and link text."""
+
+    __slots__ = ("boiler", "content", "links", "total")
+
+    def __init__(self, page: PageText) -> None:
+        self.content = content = [0.0]
+        self.boiler = boiler = [0.0]
+        self.total = total = [0.0]
+        self.links = links = [0.0]
+        c = b = t = k = 0.0
+        for text, link in zip(page.text, page.link, strict=True):
+            size = len(text.encode())
+            linked = size * link / len(text)
+            t += size
+            k += linked
+            if link * 2 > len(text):
+                b += size
+            elif size >= _PARAGRAPH_BYTES:
+                c += size - linked
+                b += linked
+            else:
+                b += size
+            content.append(c)
+            boiler.append(b)
+            total.append(t)
+            links.append(k)
+
+    def of(self, sums: list[float], block: Block) -> float:
+        return sums[block.end] - sums[block.start]
+
+
+def densest_block(page: PageText) -> Body | None:
+    """The block whose paragraph text, less the link text and short lines in it, is largest:
+    the smallest element that holds all of an article's sections but little of the page's
+    chrome. Inside it, child blocks that are mostly links or hold a form are left out."""
+    if not page.blocks:
+        return None
+    sums = _Sums(page)
+    best = -1
+    best_score = 0.0
+    for i, block in enumerate(page.blocks):
+        gain = sums.of(sums.content, block)
+        if gain <= 0:
             continue
-        parent = node.parent if node.tag in {"p", "pre", "blockquote", "li"} else node
-        weight = 1.0
-        while parent is not None and weight >= 0.5:
-            key = parent.mem_id
-            nodes[key] = parent
-            scores[key] = scores.get(key, 0.0) + own * weight
-            parent = parent.parent
-            weight /= 2
-    if not scores:
-        return tree.body
-    best = max(scores, key=lambda k: scores[k])
-    return nodes[best]
+        value = gain - _BOILERPLATE_COST * sums.of(sums.boiler, block)
+        if best < 0 or value > best_score:
+            best, best_score = i, value
+    if best < 0:
+        return None
+    return Body(page.blocks[best], _chrome_inside(page, sums, best))
 
 
-def text_without_links(node: LexborNode) -> int:
-    total = len(clean_text(node.text(separator=" ")))
-    links = sum(len(clean_text(a.text(separator=" "))) for a in node.css("a"))
-    return max(total - links, 0)
+def _chrome_inside(page: PageText, sums: _Sums, top: int) -> set[int]:
+    """Segments of the blocks inside ``page.blocks[top]`` that are chrome: a block that is
+    mostly link text (related links, tags, a share bar), or one that holds a form and less
+    than half the text (a comment form and its thread, a newsletter box)."""
+    blocks = page.blocks
+    root = blocks[top]
+    content = sums.of(sums.content, root)
+    skip: set[int] = set()
+    skip_depth = -1  # inside a dropped block: its depth
+    for i in range(top + 1, len(blocks)):
+        block = blocks[i]
+        if block.start >= root.end and block.depth <= root.depth:
+            break
+        if block.depth <= root.depth:
+            break
+        if skip_depth >= 0:
+            if block.depth > skip_depth:
+                continue
+            skip_depth = -1
+        if block.end == block.start:
+            continue
+        total = sums.of(sums.total, block)
+        dense = (
+            sums.of(sums.links, block) * 2 > total
+            and block.end - block.start >= 2
+            and sums.of(sums.content, block) * 4 < content
+        )
+        # A small box with inputs (search, newsletter); a text box marks a comment thread,
+        # which may be long, but is less than the article.
+        own = sums.of(sums.content, block)
+        form = (block.controls > 0 and own * 5 < content) or (
+            block.textareas > 0 and own * 2 < content
+        )
+        if dense or form:
+            skip.update(range(block.start, block.end))
+            skip_depth = block.depth
+    return skip
 
 
-def own_text_length(node: LexborNode) -> int:
-    """Length of the text directly inside ``node`` (not in child elements): text written
-    straight into a div or td with ``<br>`` between paragraphs."""
-    total = 0
-    child = node.child
-    while child is not None:
-        if child.tag == "-text":
-            total += len(clean_text(child.text_content or ""))
-        elif child.tag in {"br", "b", "strong", "span", "font", "em", "i", "u"}:
-            total += len(clean_text(child.text(separator=" "))) if child.tag != "br" else 0
-        child = child.next
-    return total
-
-
-def footer_block(tree: LexborHTMLParser, body: LexborNode | None) -> LexborNode | None:
+def footer_block(
+    tree: LexborHTMLParser, page: PageText, body: LexborNode | None
+) -> LexborNode | None:
     """The footer: among footer-looking elements outside the body, the one with the most
     footer facts (host, ICP number, copyright …)."""
     body_ancestors: set[int] = set()
@@ -82,7 +153,13 @@ def footer_block(tree: LexborHTMLParser, body: LexborNode | None) -> LexborNode 
     for candidate in tree.css(_FOOTER_CANDIDATES):
         if candidate.mem_id in body_ancestors or candidate.tag in {"html", "body"}:
             continue
-        hits = sum(1 for line in visible_lines(candidate) if FOOTER_HINT.search(line.text))
+        block = page.block_of(candidate)
+        if block is not None:
+            hits = sum(1 for line in page.lines(block) if FOOTER_HINT.search(line.text))
+        else:
+            # An inline element (a ``<span class=copyright>``): its text is one line, and
+            # walking it again would cost a walk per candidate.
+            hits = 1 if FOOTER_HINT.search(candidate.text(separator=" ")) else 0
         if hits and (best is None or hits > best[0]):
             best = (hits, candidate)
     return best[1] if best else None

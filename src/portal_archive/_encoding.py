@@ -51,6 +51,9 @@ _META_CHARSET: Final = re.compile(
     rb"""<meta\b[^>]*?\bcharset\s*=\s*["']?\s*([A-Za-z0-9_:.+-]+)""", re.IGNORECASE
 )
 _PRESCAN_BYTES: Final = 16 * 1024
+# A charset "mostly fits" when it decodes at least this many non-ASCII characters for every
+# byte it cannot decode.
+_MOSTLY: Final = 20
 
 
 def _normalise(label: str | None) -> str | None:
@@ -76,30 +79,48 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
 
     ``reason`` says which rule chose the encoding: ``bom``, ``http-header``, ``meta``,
     ``utf-8`` (valid UTF-8, undeclared or wrongly declared), ``ascii``, ``detected`` or
-    ``fallback`` (nothing fitted; undecodable bytes became U+FFFD).
+    ``fallback`` (nothing fitted; undecodable bytes became U+FFFD). A reason ending in
+    ``(N undecodable bytes replaced)`` means the bytes were that charset but for N broken
+    bytes, which became U+FFFD (the page had no character there).
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(encoding, errors="replace"), encoding, "bom"
 
-    declared: list[tuple[str, str]] = []
-    if (header := _normalise(header_charset)) is not None:
-        declared.append((header, "http-header"))
+    # (codec, reason, the label as the page or header wrote it)
+    declared: list[tuple[str, str, str]] = []
+    if header_charset and (header := _normalise(header_charset)) is not None:
+        declared.append((header, "http-header", _label(header_charset)))
     if (match := _META_CHARSET.search(data[:_PRESCAN_BYTES])) is not None:
-        meta = _normalise(match.group(1).decode("ascii", "replace"))
-        if meta is not None:
-            declared.append((meta, "meta"))
+        written = match.group(1).decode("ascii", "replace")
+        if (meta := _normalise(written)) is not None:
+            declared.append((meta, "meta", _label(written)))
     # Valid UTF-8 with non-ASCII bytes is almost never an accident, while a gb2312 label on
     # UTF-8 bytes is common (and gb18030 would decode them "successfully" into mojibake).
     if not data.isascii() and (text := _strict(data, "utf-8")) is not None:
         if declared and declared[0][0] != "utf-8":
-            return text, "utf-8", f"utf-8 (declared {declared[0][0]} does not fit)"
+            return text, "utf-8", f"utf-8 (declared {declared[0][2]} does not fit)"
         return text, "utf-8", declared[0][1] if declared else "utf-8"
-    for encoding, reason in declared:
+    for encoding, reason, _ in declared:
         if (text := _strict(data, encoding)) is not None:
             return text, encoding, reason
     if data.isascii():
         return data.decode("ascii"), "ascii", "ascii"
+
+    # A page that is its declared charset (or UTF-8) but for a few broken bytes: replacing
+    # those few beats detection, which would misread every character of the page.
+    candidates = [(encoding, reason) for encoding, reason, _ in declared]
+    if "utf-8" not in {encoding for encoding, _ in candidates}:
+        candidates.append(("utf-8", "utf-8"))
+    for encoding, reason in candidates:
+        errors = _LATIN_LETTER if encoding == "utf-8" else "replace"
+        text = data.decode(encoding, errors=errors)
+        fitting = data.decode(encoding, errors="ignore")
+        broken = len(data) - len(fitting.encode(encoding))
+        # Only characters the charset itself decoded are evidence for it.
+        good = sum(1 for char in fitting if char > "\x7f")
+        if broken * _MOSTLY <= good:
+            return text, encoding, f"{reason} ({broken} undecodable bytes)"
 
     best = from_bytes(data[: 256 * 1024]).best()
     if best is not None and best.encoding:
@@ -109,3 +130,27 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     # Nothing fits the whole document: use the declared or detected one and mark the damage.
     encoding = declared[0][0] if declared else "utf-8"
     return data.decode(encoding, errors="replace"), encoding, "fallback"
+
+
+def _latin_letter(error: UnicodeError) -> tuple[str, int]:
+    """A UTF-8 page with one windows-1252 byte among ASCII ("K\\xfcchenblogs"): a template in
+    UTF-8 holding text typed in Latin-1. That lone byte is read as the letter it was; any
+    other undecodable byte (a cut multi-byte sequence, a run of another charset) becomes
+    U+FFFD. \\xc2 and \\xc3 are UTF-8 lead bytes: alone they are a cut sequence, not "Â"/"Ã"."""
+    assert isinstance(error, UnicodeDecodeError)
+    data, start, end = error.object, error.start, error.end
+    lone = end - start == 1 and data[start] not in (0xC2, 0xC3)
+    ascii_around = (start == 0 or data[start - 1] < 0x80) and (end == len(data) or data[end] < 0x80)
+    if lone and ascii_around:
+        char = bytes(data[start:end]).decode("cp1252", errors="replace")
+        if char.isalpha():
+            return char, end
+    return "\ufffd", end
+
+
+_LATIN_LETTER: Final = "portal_archive.latin_letter"
+codecs.register_error(_LATIN_LETTER, _latin_letter)
+
+
+def _label(written: str) -> str:
+    return written.strip().strip("\"'").lower()

@@ -1,60 +1,134 @@
 """Naming the facts in a portal footer: who hosts and runs the site, its registration numbers.
 
 Private to the extract stage. Works line by line; a line may carry several fields
-(``Website Identification Code: 5100000062 Sichuan ICP No. 13001288``).
+(``Website Identification Code: 5100000062 Sichuan ICP No. 13001288``, ``主办：四川省人民政府办公厅
+承办：四川省大数据中心 网站标识码：5100000062 蜀ICP备05003285号``). A line is read in this order:
+
+1. Registration numbers (ICP, public security record) are recognised by their own shape and
+   cut out, so they also end the value written before them.
+2. The rest is split into chunks where the page puts visual gaps between items: two or more
+   spaces (``&nbsp;&nbsp;``), the ideographic space, a ``|`` between links.
+3. A chunk written the Chinese way round, ``共青团中央主办``, names the field at its end.
+4. Otherwise each label starts a value that runs to the next label. Any short Chinese label
+   before a colon (``互联网新闻信息服务许可证：``, ``期刊订阅电话：``) ends the value before it even
+   when it names no field of ours, so a value never swallows its neighbour.
+
+Nothing here knows a portal: labels are the ones government sites are required to show.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterable
-from typing import Final
+from typing import Final, Protocol
 
 __all__ = ["FOOTER_HINT", "parse_footer"]
 
-# Labels whose value runs to the next label (or the end of the line).
-_LABELS: Final[tuple[tuple[str, str], ...]] = (
-    ("host", r"Hosted\s+by|Sponsored\s+by|主办单位|主办"),
-    ("organiser", r"Organi[sz]ed\s+by|Undertaken\s+by|承办单位|承办"),
-    ("co_organiser", r"Co-?organi[sz]ed\s+by|协办单位|协办"),
+_CJK: Final = "\u4e00-\u9fff"
+
+# English labels: whole words, colon optional ("Hosted by General Office …").
+_EN_LABELS: Final[tuple[tuple[str, str], ...]] = (
+    ("co_organiser", r"Co-?organi[sz]ed\s+by"),
+    ("host", r"Hosted\s+by|Sponsored\s+by"),
+    ("organiser", r"Organi[sz]ed\s+by|Undertaken\s+by"),
     (
         "operator",
         r"Website\s+Operation\s+and\s+Maintenance|Website\s+Maintenance|"
-        r"Operated\s+by|Maintained\s+by|Operation\s+and\s+Maintenance|"
-        r"运维单位|运行维护|运维保障|维护单位|运维",
+        r"Operated\s+by|Maintained\s+by|Operation\s+and\s+Maintenance",
     ),
-    ("technical_support", r"Technical\s+Support|技术支持"),
-    (
-        "site_id_code",
-        r"(?:Government\s+)?Website\s+Identification\s+Code|政府网站标识码|网站标识码",
-    ),
+    ("technical_support", r"Technical\s+Support"),
+    ("site_id_code", r"(?:Government\s+)?Website\s+Identification\s+Code"),
     # These words also occur inside names ("Telecom"), so they count only before a colon.
-    ("phone", r"(?:Tel(?:ephone)?|Phone|联系电话|电话)(?=\s*[:：])"),
-    ("address", r"(?:Address|通讯地址|联系地址|地址)(?=\s*[:：])"),
-    ("email", r"(?:E-?mail|电子邮箱|邮箱)(?=\s*[:：])"),
+    ("phone", r"(?:Tel(?:ephone)?|Phone)(?=\s*[:：])"),
+    ("address", r"Address(?=\s*[:：])"),
+    ("email", r"E-?mail(?=\s*[:：])"),
+    ("postcode", r"(?:Post(?:al)?\s*code|Zip(?:\s+Code)?)(?=\s*[:：])"),
 )
-# An English label must stand as whole words; Chinese labels have no word boundaries.
+# Chinese labels that name the site's makers: they may follow a value with no space between
+# ("…办公厅承办：…") and need no colon, since no organisation name contains them.
+_ZH_STRONG: Final[tuple[tuple[str, str], ...]] = (
+    ("host", r"主办单位|主办"),
+    ("organiser", r"承办单位|承办"),
+    ("co_organiser", r"协办单位|协办"),
+    ("technical_support", r"技术支持单位|技术支持"),
+    ("site_id_code", r"政府网站标识码|网站标识码"),
+)
+# Chinese labels that must be the whole label before a colon: "电话" counts, "期刊订阅电话" (a
+# subscription line) does not, and "维护" inside an organisation's name is not a label.
+_ZH_WHOLE: Final[tuple[tuple[str, str], ...]] = (
+    *_ZH_STRONG,
+    (
+        "operator",
+        r"(?:网站)?(?:运行维护单位|运行维护|运维单位|运维保障单位|运维保障|运维|维护单位|维护"
+        r"|运营单位|运营维护|运营|运营管理中心)",
+    ),
+    ("copyright", r"版权所有"),
+    ("phone", r"电话|联系电话|办公电话|联系方式"),
+    ("address", r"地址|通讯地址|联系地址|办公地址|单位地址"),
+    ("email", r"电子邮箱|邮箱|电子邮件|联系邮箱"),
+    ("postcode", r"邮编|邮政编码"),
+)
+_ZH_WHOLE_RE: Final = [(name, re.compile(f"(?:网站|本站|本网)?(?:{p})")) for name, p in _ZH_WHOLE]
+# A run of Chinese before a colon is one label only if no strong label starts inside it:
+# "四川省政府承办：" is a value, then a label.
+_STRONG_ANY: Final = "|".join(p for _, p in _ZH_STRONG)
+
+# One scan finds every label in a chunk, leftmost first.
 _LABEL_RE: Final = re.compile(
     "|".join(
-        f"(?<![A-Za-z])(?P<{name}>(?:{pattern}))(?![A-Za-z])\\s*[:：]?\\s*"
-        for name, pattern in _LABELS
+        [
+            # A short Chinese run before a colon is a label, known or not.
+            rf"(?<![{_CJK}])(?P<zh_run>(?:(?!{_STRONG_ANY})[{_CJK}]){{2,16}})\s*[:：]\s*",
+            *(
+                f"(?P<zh_{name}_{i}>{pattern})\\s*[:：]?\\s*"
+                for i, (name, pattern) in enumerate(_ZH_STRONG)
+            ),
+            *(
+                f"(?<![A-Za-z])(?P<en_{name}_{i}>{pattern})(?![A-Za-z])\\s*[:：]?\\s*"
+                for i, (name, pattern) in enumerate(_EN_LABELS)
+            ),
+        ]
     ),
     re.IGNORECASE,
 )
-# Registration numbers are recognised by their own shape, label or not.
+# "X主办" / "由X提供技术支持": a word that ends with the field's name, standing between gaps.
+_SUFFIX: Final = re.compile(
+    r"(?<![^\s|｜])(?:本站|本网站|本网)?由?(?P<value>[^\s|｜:：]{2,40}?)(?:提供)?"
+    r"(?P<label>主办|承办|协办|运维|技术支持)(?![^\s|｜])"
+)
+_SUFFIX_FIELD: Final = {
+    "主办": "host",
+    "承办": "organiser",
+    "协办": "co_organiser",
+    "运维": "operator",
+    "技术支持": "technical_support",
+}
+# Registration numbers are recognised by their own shape, label or not. Youth.cn writes
+# "京｜ICP备11020872号－17".
 _ICP: Final = re.compile(
     r"(?:[A-Z][a-z]+\s+)?ICP\s*(?:No\.?|Registration\s+No\.?|License\s+No\.?)\s*[:：]?\s*\d[\d-]*"
-    r"|[\u4e00-\u9fff]ICP备\s*\d+\s*号(?:-\d+)?|ICP证\s*\d+\s*号"
+    rf"|[{_CJK}]\s*[|｜]?\s*ICP\s*[备証证]\s*\d+\s*号(?:\s*[-－—]\s*\d+)?"
+    r"|ICP\s*[备证]\s*\d+\s*号(?:\s*[-－—]\s*\d+)?"
 )
 _SECURITY: Final = re.compile(
     r"(?:[\w ]*?Security\s+Record\s+No\.?|Public\s+Security\s+(?:Filing|Record)\s+No\.?)"
     r"\s*[:：]?\s*"
     r"(?P<number>\d{6,})"
-    r"|(?P<zh>[\u4e00-\u9fff]公网安备\s*\d+\s*号)"
+    rf"|(?P<zh>[{_CJK}]\s*公网安备\s*\d+\s*号?)"
+)
+_ZH_COPYRIGHT_END: Final = re.compile(r"^[^:：]{2,40}版权所有$")
+_OWNER_NOTICE: Final = re.compile(
+    r"^(?!\s*copyright)[^:：©]{1,30}?\s*(?:©|\(c\))\s*(?:19|20)\d\d(?:\s*[-–]\s*(?:19|20)\d\d)?"
+    r"(?:[\s,.]*(?:All\s+Rights\s+Reserved\.?|版权所有))?",
+    re.IGNORECASE,
 )
 _COPYRIGHT: Final = re.compile(r"^(?:Copyright|©|\(c\)|版权所有)", re.IGNORECASE)
-_TRIM: Final = " \t;；,，|。:："
-_TRAILING_DOT: Final = re.compile(r"(?<![A-Z])\.$")
+_CHUNK_GAP: Final = re.compile(r"\s{2,}|\u3000+|\s*[|｜]\s*|\n")
+_SITE_ID: Final = re.compile(r"[A-Za-z0-9]+")
+_TRIM: Final = " \t;；,，|｜。:：、"
+# A final full stop is punctuation, except after an abbreviation ("Co., Ltd.", "No.").
+_TRAILING_DOT: Final = re.compile(r"(?<![A-Z])(?<!\bLtd)(?<!\bCo)(?<!\bInc)(?<!\bNo)\.$")
 
 #: Text that marks a block as a footer (used by the extractor to find one without a selector).
 FOOTER_HINT: Final = re.compile(
@@ -65,33 +139,81 @@ FOOTER_HINT: Final = re.compile(
 
 
 def parse_footer(lines: Iterable[str]) -> dict[str, str]:
-    """Named fields from footer lines. The first value found for a field wins."""
+    """Named fields from footer lines. The first value found for a field wins.
+
+    >>> parse_footer(["共青团中央主办　共青团中央网络影视中心承办"])
+    {'host': '共青团中央', 'organiser': '共青团中央网络影视中心'}
+    """
     fields: dict[str, str] = {}
 
     def put(name: str, value: str, *, verbatim: bool = False) -> None:
-        if not verbatim:
-            value = _TRAILING_DOT.sub("", value.strip(_TRIM)).strip(_TRIM)
+        value = value.strip(_TRIM) if verbatim else _tidy(value)
+        if name == "site_id_code" and (code := _SITE_ID.match(value)):
+            value = code.group(0)
         if value and name not in fields:
             fields[name] = value
 
     for line in lines:
-        if _COPYRIGHT.match(line):
-            # Chinese portals put the ICP and security numbers on the copyright line too, so
-            # the line is still searched for them below.
-            put("copyright", line, verbatim=True)
         # Cut the registration numbers out first: they also end the value before them.
-        rest = line
         for match in _ICP.finditer(line):
-            put("icp", re.sub(r"\s+", " ", match.group(0)))
-        rest = _ICP.sub("\n", rest)
+            put("icp", _registration(match.group(0)))
+        rest = _ICP.sub("\n", line)
         for match in _SECURITY.finditer(rest):
-            put("security_record", match.group("number") or match.group("zh"))
+            put("security_record", match.group("number") or _registration(match.group("zh")))
         rest = _SECURITY.sub("\n", rest)
-        for segment in rest.split("\n"):
-            labels = list(_LABEL_RE.finditer(segment))
-            for i, match in enumerate(labels):
-                end = labels[i + 1].start() if i + 1 < len(labels) else len(segment)
-                name = match.lastgroup
-                if name is not None:
-                    put(name, segment[match.end() : end])
+        for match in _SUFFIX.finditer(rest):
+            put(_SUFFIX_FIELD[match.group("label")], match.group("value"))
+        rest = _SUFFIX.sub("\n", rest)
+        for chunk in _CHUNK_GAP.split(rest):
+            _read_chunk(chunk.strip(), put)
     return fields
+
+
+class _Put(Protocol):
+    def __call__(self, name: str, value: str, *, verbatim: bool = False) -> None: ...
+
+
+def _read_chunk(chunk: str, put: _Put) -> None:
+    if not chunk:
+        return
+    labels = list(_LABEL_RE.finditer(chunk))
+    if owner_first := _OWNER_NOTICE.match(chunk):
+        # "BBC © 2014 非本网站内容BBC概不负责": the holder, the sign and the year are the notice;
+        # what follows is another sentence.
+        put("copyright", owner_first.group(0), verbatim=True)
+    elif _COPYRIGHT.match(chunk) or _ZH_COPYRIGHT_END.search(chunk):
+        # The notice runs to the first label of another field ("中国日报版权所有" included).
+        ends = [m.start() for m in labels if _field(m) != "copyright" and m.start() > 0]
+        put("copyright", chunk[: ends[0]] if ends else chunk, verbatim=True)
+    for i, match in enumerate(labels):
+        end = labels[i + 1].start() if i + 1 < len(labels) else len(chunk)
+        name = _field(match)
+        if name == "copyright":
+            put(name, chunk[match.start() : end], verbatim=True)
+        elif name is not None:
+            put(name, chunk[match.end() : end])
+
+
+def _field(match: re.Match[str]) -> str | None:
+    """The field a label names, or None for a label of something else."""
+    group = match.lastgroup or ""
+    if group == "zh_run":
+        run = match.group("zh_run")
+        for name, pattern in _ZH_WHOLE_RE:
+            if pattern.fullmatch(run):
+                return name
+        return None
+    return group.split("_", 1)[1].rsplit("_", 1)[0]
+
+
+def _tidy(value: str) -> str:
+    value = value.strip(_TRIM)
+    return _TRAILING_DOT.sub("", value).strip(_TRIM)
+
+
+def _registration(text: str) -> str:
+    """A registration number as one token: full-width digits and dashes made ASCII, runs of
+    space made one, the bar some pages put after the province dropped."""
+    text = unicodedata.normalize("NFKC", text).replace("—", "-")
+    text = re.sub(r"\s*\|\s*(?=ICP)", "", text)
+    return re.sub(r"\s+", " ", text).strip()

@@ -4,13 +4,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-__all__ = ["Line", "clean_text", "meta_content", "select_first", "visible_lines"]
+__all__ = [
+    "Block",
+    "Line",
+    "PageText",
+    "clean_text",
+    "meta_content",
+    "select_first",
+    "visible_lines",
+]
 
 # Elements that start a new visual line. Everything else flows inline.
 _BLOCK: Final = frozenset(
@@ -118,63 +125,238 @@ class Line:
         return self.link_chars / len(self.text) if self.text else 0.0
 
 
+# Form controls: a block holding them is a form (search box, comment form), not prose.
+_CONTROLS: Final = frozenset({"input", "textarea", "select", "button"})
+# What the walk does with each tag (one dict lookup per node).
+_IGNORE, _TEXT, _CONTROL, _INLINE, _LINK, _BREAK, _BLOCK_KIND, _CELL_KIND, _ITEM_KIND = range(9)
+_KINDS: Final[dict[str, int]] = {
+    **dict.fromkeys(_SKIP, _IGNORE),
+    **dict.fromkeys(_CONTROLS, _CONTROL),
+    **dict.fromkeys(_BLOCK, _BLOCK_KIND),
+    **dict.fromkeys(_CELL, _CELL_KIND),
+    "li": _ITEM_KIND,
+    "-text": _TEXT,
+    "-comment": _IGNORE,
+    "-doctype": _IGNORE,
+    "br": _BREAK,
+    "a": _LINK,
+}
+
+
+class Block:
+    """A block element (or table cell) seen by ``PageText``: which segments it holds and
+    what it contains, so any block's text statistics cost O(1) after the one walk."""
+
+    __slots__ = (
+        "anchors",
+        "controls",
+        "depth",
+        "end",
+        "items",
+        "node",
+        "parent",
+        "start",
+        "tag",
+        "textareas",
+    )
+
+    def __init__(
+        self,
+        node: LexborNode,
+        tag: str,
+        parent: int,
+        depth: int,
+        start: int,
+        controls: int,
+        anchors: int,
+        items: int,
+        textareas: int,
+    ) -> None:
+        self.node = node
+        self.tag = tag
+        self.parent = parent  # index of the enclosing Block, -1 for none
+        self.depth = depth
+        self.start = start  # first segment inside
+        self.end = start  # one past the last segment inside
+        # While the walk is inside the block: the running counts at its start. After: the
+        # form controls, <a> and <li> elements inside it.
+        self.controls = controls
+        self.anchors = anchors
+        self.items = items
+        self.textareas = textareas  # a text box: a comment or contact form
+
+
+class PageText:
+    """One walk over a subtree: its visible text as segments, and every block element with
+    the range of segments inside it.
+
+    A segment is a run of text between two line breaks, or one table cell. ``lines()`` joins
+    the cells of a row with `` | `` so a row reads as one line; ``lines(block)`` gives the
+    lines inside one block without walking the DOM again. Iterative, so any nesting depth is
+    safe.
+    """
+
+    __slots__ = ("_by_id", "blocks", "join", "link", "text")
+
+    def __init__(self, root: LexborNode | None) -> None:
+        self.text: list[str] = []  # segment text, cleaned and non-empty
+        self.link: list[int] = []  # characters of link text in the segment
+        self.join: list[bool] = []  # the segment continues the previous one's table row
+        self.blocks: list[Block] = []
+        self._by_id: dict[int, Block] | None = None
+        self._walk(root)
+
+    def _walk(self, root: LexborNode | None) -> None:
+        # One loop over every node, with the bookkeeping inlined: this walk is most of the
+        # extractor's own time, and a helper call per node would double it.
+        text, link, join, blocks = self.text, self.link, self.join, self.blocks
+        kinds = _KINDS
+        parts: list[str] = []
+        dirty = False  # parts hold visible (non-space) text
+        link_chars = 0
+        in_link = 0
+        row_open = False  # the last segment was a cell, and no line break came since
+        controls = anchors = items = textareas = 0
+        # Open elements: (node, Block index or -1, was a link); the top is the parent.
+        stack: list[tuple[LexborNode, int, bool]] = []
+        current = -1  # innermost open Block
+
+        node: LexborNode | None = root
+        while node is not None:
+            tag = node.tag
+            kind = kinds.get(tag, _INLINE) if tag else _IGNORE
+            block = -1
+            if kind == _TEXT:
+                value = node.text_content
+                if value:
+                    parts.append(value)
+                    if not value.isspace():
+                        dirty = True
+                        if in_link:
+                            link_chars += len(value.strip())
+            elif kind >= _BLOCK_KIND or kind == _BREAK:
+                # A line break: the text so far is a segment. A cell continues its row.
+                if dirty:
+                    cleaned = clean_text("".join(parts))
+                    if cleaned:
+                        text.append(cleaned)
+                        link.append(min(link_chars, len(cleaned)))
+                        join.append(row_open)
+                        row_open = kind == _CELL_KIND
+                parts.clear()
+                dirty = False
+                link_chars = 0
+                if kind != _CELL_KIND:
+                    row_open = False
+                if kind != _BREAK:
+                    block = len(blocks)
+                    blocks.append(
+                        Block(
+                            node,
+                            tag or "",
+                            current,
+                            len(stack),
+                            len(text),
+                            controls,
+                            anchors,
+                            items,
+                            textareas,
+                        )
+                    )
+                    if kind == _ITEM_KIND:
+                        items += 1
+            elif kind == _CONTROL:
+                controls += 1
+                if tag == "textarea":
+                    textareas += 1
+            elif kind == _LINK:
+                in_link += 1
+                anchors += 1
+            if kind >= _INLINE and (child := node.child) is not None:
+                stack.append((node, block, kind == _LINK))
+                if block >= 0:
+                    current = block
+                node = child
+                continue
+            # Leave ``node`` (it has no children, or was skipped), then the ancestors whose
+            # last child it was.
+            closing, closing_block, closing_link = node, block, kind == _LINK
+            while True:
+                if closing_link:
+                    in_link -= 1
+                elif closing_block >= 0:
+                    b = blocks[closing_block]
+                    cell = b.tag in _CELL
+                    if dirty:
+                        cleaned = clean_text("".join(parts))
+                        if cleaned:
+                            text.append(cleaned)
+                            link.append(min(link_chars, len(cleaned)))
+                            join.append(row_open)
+                            row_open = cell
+                    parts.clear()
+                    dirty = False
+                    link_chars = 0
+                    if not cell:
+                        row_open = False
+                    b.end = len(text)
+                    b.controls = controls - b.controls
+                    b.anchors = anchors - b.anchors
+                    b.items = items - b.items
+                    b.textareas = textareas - b.textareas
+                    current = b.parent
+                if not stack:
+                    node = None
+                    break
+                sibling = closing.next
+                if sibling is not None:
+                    node = sibling
+                    break
+                closing, closing_block, closing_link = stack.pop()
+        if dirty and (cleaned := clean_text("".join(parts))):
+            text.append(cleaned)
+            link.append(min(link_chars, len(cleaned)))
+            join.append(row_open)
+
+    def block_of(self, node: LexborNode) -> Block | None:
+        """The Block of ``node`` if it is a block element of this page."""
+        if self._by_id is None:
+            self._by_id = {block.node.mem_id: block for block in self.blocks}
+        return self._by_id.get(node.mem_id)
+
+    def lines_of(self, node: LexborNode) -> list[Line]:
+        """The visible lines of any element: a slice when it is one of this page's blocks,
+        else a walk of its subtree."""
+        block = self.block_of(node)
+        return self.lines(block) if block is not None else PageText(node).lines()
+
+    def lines(self, block: Block | None = None) -> list[Line]:
+        """The visible lines of the whole subtree, or of one of its blocks."""
+        start, end = (0, len(self.text)) if block is None else (block.start, block.end)
+        return self.span_lines(start, end)
+
+    def span_lines(self, start: int, end: int, skip: set[int] | None = None) -> list[Line]:
+        """Lines from segments ``start`` to ``end`` (exclusive), leaving out ``skip``."""
+        lines: list[Line] = []
+        text, link, join = self.text, self.link, self.join
+        last = -2
+        for i in range(start, end):
+            if skip and i in skip:
+                continue
+            if join[i] and last == i - 1 and lines:
+                prev = lines[-1]
+                lines[-1] = Line(prev.text + " | " + text[i], prev.link_chars + link[i])
+            else:
+                lines.append(Line(text[i], link[i]))
+            last = i
+        return lines
+
+
 def visible_lines(root: LexborNode) -> list[Line]:
     """The lines a reader sees in ``root``: block elements and ``<br>`` break lines, table
     cells are joined with `` | `` so a row reads as one line. Iterative, so any nesting depth
-    is safe."""
-    lines: list[Line] = []
-    parts: list[str] = []
-    link_chars = 0
-    in_link = 0
-
-    def flush() -> None:
-        nonlocal link_chars
-        text = clean_text("".join(parts))
-        if text:
-            lines.append(Line(text, min(link_chars, len(text))))
-        parts.clear()
-        link_chars = 0
-
-    # (node, leaving): leaving=True marks the end of an element opened earlier.
-    stack: list[tuple[LexborNode, bool]] = [(root, False)]
-    while stack:
-        node, leaving = stack.pop()
-        tag = node.tag
-        if leaving:
-            if tag == "a":
-                in_link -= 1
-            elif tag in _BLOCK:
-                flush()
-            continue
-        if tag == "-text":
-            text = node.text_content or ""
-            parts.append(text)
-            if in_link:
-                link_chars += len(text.strip())
-            continue
-        if tag is None or tag.startswith("-") or tag in _SKIP:
-            continue
-        if tag == "br":
-            flush()
-            continue
-        if tag in _BLOCK:
-            flush()
-        elif tag in _CELL and "".join(parts).strip():
-            parts.append(" | ")
-        if tag == "a":
-            in_link += 1
-        stack.append((node, True))
-        children = list(_children(node))
-        stack.extend((child, False) for child in reversed(children))
-    flush()
-    return lines
-
-
-def _children(node: LexborNode) -> Iterator[LexborNode]:
-    child = node.child
-    while child is not None:
-        yield child
-        child = child.next
+    is safe. (Walks the subtree: to read several parts of one page, build one ``PageText``.)"""
+    return PageText(root).lines()
 
 
 def select_first(

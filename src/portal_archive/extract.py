@@ -11,20 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from typing import Final
-from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._body import body_paragraphs, densest_block, footer_block
-from ._dates import DateKind
 from ._encoding import decode_html
 from ._footer import parse_footer
-from ._html import clean_text, select_first, visible_lines
-from ._metadata import meta_dates, read_column, read_language, read_source, read_title, take_date
+from ._govdoc import read_document
+from ._html import PageText
+from ._media import page_base, read_attachments, read_images
+from ._metadata import PageMeta, read_metadata, read_title
 from .errors import ParseError
-from .models import Article, Attachment, Page
+from .models import Article, Page
 from .profiles import SiteProfile, builtin_profile_ids, load_profile
 from .urls import resolve_link
 
@@ -104,12 +104,14 @@ def extract(
     *,
     profile: SiteProfile | None = None,
     charset: str | None = None,
+    fetched_at: datetime | None = None,
 ) -> Article:
     """Extract the article from one page.
 
     ``html`` may be raw bytes (decoded here: BOM, ``charset``, ``<meta>``, detection) or text.
     When no ``profile`` is given, a built-in profile is used if ``url`` matches one; otherwise
-    the generic rules do all the work.
+    the generic rules do all the work. No date after ``fetched_at`` (default: now, UTC) is
+    accepted.
 
     Raises:
         ParseError: empty or binary input, or no article text on the page.
@@ -118,18 +120,25 @@ def extract(
     'Title'
     """
     document = Document.from_bytes(html, url=url, charset=charset)
-    return extract_article(document, profile or profile_for_url(url))
+    when = fetched_at or datetime.now(UTC)  # the one clock read of the extract stage
+    return extract_article(document, profile or profile_for_url(url), fetched_at=when)
 
 
 def parse_article(page: Page, profile: SiteProfile | None = None) -> Article:
     """Extract the article from a fetched Page (its canonical URL becomes the article's)."""
     document = Document.from_bytes(page.body, url=page.url, charset=page.charset)
-    return extract_article(document, profile)
+    return extract_article(document, profile, fetched_at=page.fetched_at)
 
 
-def extract_article(document: Document, profile: SiteProfile | None = None) -> Article:
+def extract_article(
+    document: Document,
+    profile: SiteProfile | None = None,
+    *,
+    fetched_at: datetime | None = None,
+) -> Article:
     """Extract the article from a decoded Document. See ``extract``."""
     tree = document.tree()
+    meta = PageMeta(tree)  # before <script> goes: JSON-LD lives there
     for node in tree.css(_ALWAYS_REMOVE):
         node.decompose()
     selectors = profile.selectors if profile else None
@@ -138,75 +147,67 @@ def extract_article(document: Document, profile: SiteProfile | None = None) -> A
             for node in tree.css(css):
                 node.decompose()
 
-    title = read_title(tree, selectors.title if selectors else ())
+    title = read_title(tree, meta, selectors.title if selectors else ())
 
+    page = PageText(tree.body or tree.root)  # the one walk: every reader slices it
     body_node = _first_node(tree, selectors.body) if selectors else None
     from_profile = body_node is not None
-    if body_node is None:
-        body_node = densest_block(tree)
+    body = densest_block(page) if body_node is None else None
+    if body is not None:
+        body_node = body.block.node
     footer_node = _first_node(tree, selectors.footer) if selectors else None
     if footer_node is None:
-        footer_node = footer_block(tree, body_node)
+        footer_node = footer_block(tree, page, body_node)
 
     footer_lines = tuple(
         line.text
-        for line in (visible_lines(footer_node) if footer_node is not None else ())
+        for line in (page.lines_of(footer_node) if footer_node is not None else ())
         if line.link_density < 0.5
     )
 
-    dates: dict[DateKind, date] = {}
-    if selectors and (found := select_first(tree, selectors.date)):
-        take_date(dates, found[1])
-    body_lines = visible_lines(body_node) if body_node is not None else []
+    if body is not None:
+        body_lines = body.lines(page)
+    else:
+        body_lines = page.lines_of(body_node) if body_node is not None else []
     paragraphs = body_paragraphs(body_lines, title=title, generic=not from_profile)
     if not paragraphs:
         raise ParseError("no article text found", url=document.url)
 
-    # Labelled date lines anywhere outside the body text and footer.
-    if "updated" not in dates or "published" not in dates:
-        skip = set(paragraphs) | set(footer_lines)
-        for line in visible_lines(tree.body) if tree.body is not None else ():
-            if line.text not in skip:
-                take_date(dates, line.text)
-    meta_dates(tree, dates)
+    info = read_metadata(
+        tree,
+        meta,
+        profile=profile,
+        title=title,
+        paragraphs=paragraphs,
+        footer_lines=footer_lines,
+        url=document.url,
+        fetched_at=fetched_at,
+    )
 
     return Article(
         url=document.url,
         site=profile.id if profile else None,
         title=title,
-        published=dates.get("published"),
-        updated=dates.get("updated"),
+        subtitle=info.subtitle,
+        published=info.published,
+        published_source=info.published_source,
+        published_raw=info.published_raw,
+        updated=info.updated,
+        updated_source=info.updated_source,
+        updated_raw=info.updated_raw,
+        author=info.author,
         paragraphs=tuple(paragraphs),
         footer=parse_footer(footer_lines),
         footer_lines=footer_lines,
-        language=read_language(tree, profile, paragraphs),
+        language=info.language,
         encoding=document.encoding,
         encoding_reason=document.encoding_reason,
-        column=read_column(tree),
-        source=read_source(tree, skip=set(paragraphs)),
-        attachments=_attachments(body_node, document.url),
+        column=info.column,
+        source=info.source,
+        attachments=read_attachments(body_node, document.url),
+        images=read_images(body_node, page_base(tree, document.url)),
+        document=read_document(tree),
     )
-
-
-_ATTACHMENT: Final = re.compile(
-    r"\.(pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|pptx?|et|dps|txt|csv)$", re.IGNORECASE
-)
-
-
-def _attachments(body: LexborNode | None, page_url: str | None) -> tuple[Attachment, ...]:
-    """Files the article body links to, in order, once each."""
-    if body is None or not page_url:
-        return ()
-    found: dict[str, Attachment] = {}
-    for node in body.css("a[href]"):
-        url = resolve_link(node.attrs.get("href") or "", page_url)
-        if url is None or url in found:
-            continue
-        match = _ATTACHMENT.search(urlsplit(url).path)
-        if match:
-            text = clean_text(node.text(separator=" ")) or url.rsplit("/", 1)[-1]
-            found[url] = Attachment(url, text, match.group(1).lower())
-    return tuple(found.values())
 
 
 def _first_node(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode | None:

@@ -1,0 +1,150 @@
+"""What an article body carries besides text: the files it links to and its images. Private
+to the extract stage; it reads only the body node it is given, so chrome images (logos,
+banners, share icons outside the article) never enter."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+from urllib.parse import urlsplit
+
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from ._html import clean_text
+from .models import Attachment, Image
+from .urls import resolve_link
+
+__all__ = ["page_base", "read_attachments", "read_images"]
+
+_ATTACHMENT: Final = re.compile(
+    r"\.(pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|pptx?|et|dps|txt|csv)$", re.IGNORECASE
+)
+# Lazy-loading scripts keep the real address in a data attribute and a placeholder in src.
+_SOURCES: Final = ("data-src", "data-original", "data-lazy-src", "src")
+# Images a reader does not see as content, by the file's own name: spacers, pixels, icons.
+_DECORATION: Final = re.compile(
+    r"(?:^|[/_.-])(?:spacer|blank|pixel|transparent|clear|dot|1x1|icon|ico|arrow|bullet)"
+    r"[\w-]*\.\w+$",
+    re.IGNORECASE,
+)
+_ICON_PX: Final = 32
+_MAX_CAPTION: Final = 80
+# A caption line says it is one, or is centred under the picture.
+_CAPTION_MARK: Final = re.compile(r"^[（(〔\[]?\s*(?:图|圖|photo|image|picture|pic)\b|^图", re.I)
+_CENTRED: Final = re.compile(r"text-align\s*:\s*center", re.IGNORECASE)
+_PLACEHOLDER_ALT: Final = re.compile(r"^(?:image|img|photo|picture|图片|圖片|图像|\d+)$", re.I)
+
+
+def page_base(tree: LexborHTMLParser, page_url: str | None) -> str | None:
+    """What relative links on the page resolve against: ``<base href>``, else the page URL."""
+    node = tree.css_first("base[href]")
+    if node is not None and page_url:
+        return resolve_link(node.attrs.get("href") or "", page_url) or page_url
+    return page_url
+
+
+def read_attachments(body: LexborNode | None, page_url: str | None) -> tuple[Attachment, ...]:
+    """Files the article body links to, in order, once each."""
+    if body is None or not page_url:
+        return ()
+    found: dict[str, Attachment] = {}
+    for node in body.css("a[href]"):
+        url = resolve_link(node.attrs.get("href") or "", page_url)
+        if url is None or url in found:
+            continue
+        match = _ATTACHMENT.search(urlsplit(url).path)
+        if match:
+            text = clean_text(node.text(separator=" ")) or url.rsplit("/", 1)[-1]
+            found[url] = Attachment(url, text, match.group(1).lower())
+    return tuple(found.values())
+
+
+def read_images(body: LexborNode | None, base_url: str | None) -> tuple[Image, ...]:
+    """The content images of the article body, in order, once each, with a caption from the
+    ``<figcaption>``, else a short caption line right after the image, else the alt text."""
+    if body is None:
+        return ()
+    found: dict[str, Image] = {}
+    for node in body.css("img"):
+        url = _image_url(node, base_url or "")
+        if url is None or url in found or _is_decoration(node, url):
+            continue
+        found[url] = Image(url, _caption(node))
+    return tuple(found.values())
+
+
+def _image_url(node: LexborNode, base: str) -> str | None:
+    for attr in _SOURCES:
+        src = (node.attrs.get(attr) or "").strip()
+        if src and not src.startswith("data:"):
+            return resolve_link(src, base)
+    return None
+
+
+def _is_decoration(node: LexborNode, url: str) -> bool:
+    if _DECORATION.search(urlsplit(url).path):
+        return True
+    sizes = [_pixels(node.attrs.get(name)) for name in ("width", "height")]
+    known = [size for size in sizes if size is not None]
+    # A tracking pixel is 1×1; an icon is small both ways (or one way, when only one is given).
+    return bool(known) and all(size <= _ICON_PX for size in known)
+
+
+def _pixels(value: str | None) -> int | None:
+    match = re.match(r"\s*(\d+)\s*(?:px)?\s*$", value or "")
+    return int(match.group(1)) if match else None
+
+
+def _caption(img: LexborNode) -> str | None:
+    figure = _ancestor(img, "figure")
+    cap = figure.css_first("figcaption") if figure is not None else None
+    if cap is not None and (text := clean_text(cap.text(separator=" "))):
+        return text
+    if (line := _line_after(img)) is not None:
+        return line
+    alt = clean_text(img.attrs.get("alt") or img.attrs.get("title") or "")
+    if alt and not _PLACEHOLDER_ALT.match(alt) and alt != _file_name(img):
+        return alt
+    return None
+
+
+def _line_after(img: LexborNode) -> str | None:
+    """The text right after the image: in its own block when the image stands alone in it,
+    else the next block. Only a short line that marks itself as a caption or is centred."""
+    block = img.parent
+    # Climb through inline wrappers (<a>, <span>, <strong>) to the block holding the image.
+    while block is not None and block.tag in {"a", "span", "strong", "b", "em", "i", "font"}:
+        block = block.parent
+    if block is None:
+        return None
+    own = clean_text(block.text(separator=" "))
+    if own:
+        candidate, holder = own, block
+    else:
+        sibling = block.next
+        while sibling is not None and (
+            sibling.tag == "-text" and not clean_text(sibling.text_content or "")
+        ):
+            sibling = sibling.next
+        if sibling is None or sibling.tag in {None, "-text", "img", "table"}:
+            return None
+        candidate, holder = clean_text(sibling.text(separator=" ")), sibling
+    if not candidate or len(candidate) > _MAX_CAPTION:
+        return None
+    style = (holder.attrs.get("style") or "") + " align:" + (holder.attrs.get("align") or "")
+    if _CAPTION_MARK.match(candidate) or _CENTRED.search(style) or "align:center" in style:
+        return candidate
+    return None
+
+
+def _ancestor(node: LexborNode, tag: str) -> LexborNode | None:
+    parent = node.parent
+    while parent is not None:
+        if parent.tag == tag:
+            return parent
+        parent = parent.parent
+    return None
+
+
+def _file_name(img: LexborNode) -> str:
+    return (img.attrs.get("src") or "").rsplit("/", 1)[-1]
