@@ -50,6 +50,10 @@ How it scores (ground truth as ``../shared/corpus/README.md`` describes it):
   chinese_article*, goose3 test_bbc_chinese. "English news" = the English news articles of
   readability (listed in READABILITY_EN_NEWS), and the newspaper4k and goose3 pages whose
   expected text (or, with none, visible text) is English by a stopword test.
+- Only pages in no fixture count: a corpus page whose bytes (or gzip bytes) match a file
+  under ``fixtures/`` (``--fixtures``), or whose corpus path or upstream path (e.g.
+  ``tests/data/html/cnn_article.html``) is named in a note file there (``*.meta.toml`` …),
+  is left out and listed.
 - trafilatura runs as its own evaluation runs it: ``include_comments=False``, tables on,
   fallbacks on, plus ``with_metadata=True``.
 """
@@ -59,6 +63,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
+import hashlib
 import html as html_lib
 import json
 import os
@@ -69,6 +74,7 @@ import statistics
 import sys
 import time
 import traceback
+import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -401,6 +407,60 @@ LOADERS: dict[str, Callable[[Path], list[Case]]] = {
     "goose3": load_goose3,
 }
 
+# Where each set's files came from upstream (corpus README): a fixture's notes name that path.
+UPSTREAM_PREFIX = {
+    "trafilatura_eval": "tests/",
+    "readability": "test/test-",  # pages/<name>/source.html -> test/test-pages/<name>/...
+    "newspaper4k": "tests/data/",
+    "goose3": "tests/data/",
+}
+_NOTE_SUFFIXES = (".toml", ".md", ".txt", ".json", ".yaml", ".yml")
+
+
+@dataclass
+class Fixtures:
+    """What the project's fixtures hold, to leave those pages out: the sha256 of every file
+    (and of every gzip file's content), and the text of every note file."""
+
+    hashes: set[str] = field(default_factory=set)
+    notes: str = ""
+
+    @classmethod
+    def scan(cls, root: Path) -> Fixtures:
+        found = cls()
+        if not root.is_dir():
+            return found
+        notes = []
+        for path in sorted(root.rglob("*")):
+            if not path.is_file():
+                continue
+            data = path.read_bytes()
+            found.hashes.add(hashlib.sha256(data).hexdigest())
+            if path.name.endswith(".gz"):
+                with contextlib.suppress(OSError, EOFError, zlib.error):
+                    found.hashes.add(hashlib.sha256(gzip.decompress(data)).hexdigest())
+            elif path.name.endswith(_NOTE_SUFFIXES) and len(data) < 1_000_000:
+                notes.append(data.decode("utf-8", "replace"))
+        found.notes = "\n".join(notes)
+        return found
+
+    def holds(self, case: Case, corpus: Path) -> bool:
+        """The page's bytes, or its corpus or upstream path, appear in the fixtures."""
+        if hashlib.sha256(case.raw).hexdigest() in self.hashes:
+            return True
+        if hashlib.sha256(case.path.read_bytes()).hexdigest() in self.hashes:
+            return True
+        rel = case.path.relative_to(corpus / SET_DIRS[case.set]).as_posix()
+        spellings = {
+            f"{SET_DIRS[case.set]}/{rel}",
+            f"{SET_DIRS[case.set]}/{rel.removesuffix('.gz')}",
+            UPSTREAM_PREFIX[case.set] + rel.removesuffix(".gz"),
+        }
+        return any(
+            re.search(rf"(?<![\w.-]){re.escape(s)}(?![\w.-])", self.notes) for s in spellings
+        )
+
+
 # ---------------------------------------------------------------------------------------
 # The two tools
 # ---------------------------------------------------------------------------------------
@@ -717,6 +777,22 @@ def group_rows(
     return [aggregate(label, tool, [scores[tool] for _, scores in members]) for tool in tools]
 
 
+# Subsections of our section that other benches write (bench/eval_footer.py's "### Footer
+# facts"): rewriting the section keeps them.
+_SUBSECTION = re.compile(r"^### .*?(?=^### |^## |\Z)", re.M | re.S)
+
+
+def kept_subsections(path: Path, heading: str) -> list[str]:
+    """The ``###`` subsections inside ``heading``'s section of the file, verbatim."""
+    if not path.exists():
+        return []
+    text = path.read_text(encoding="utf-8")
+    found = re.search(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", text, re.M | re.S)
+    if found is None:
+        return []
+    return [m.group(0).rstrip("\n") + "\n" for m in _SUBSECTION.finditer(found.group(0))]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=Path("../shared/corpus"))
@@ -724,6 +800,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=0, help="pages per set (0: all)")
     parser.add_argument("--out", type=Path, help=f"write the '{SECTION}' section into this file")
     parser.add_argument("--details", type=Path, help="write every page's scores as JSON here")
+    parser.add_argument(
+        "--fixtures",
+        type=Path,
+        default=Path(__file__).resolve().parent.parent / "fixtures",
+        help="pages whose bytes or upstream path appear here are left out (default: ours)",
+    )
     args = parser.parse_args(argv)
     load_start = _load()
 
@@ -740,6 +822,8 @@ def main(argv: list[str] | None = None) -> int:
     if run_traf is not None:
         runners["trafilatura"] = run_traf
     tools = list(runners)
+    fixtures = Fixtures.scan(args.fixtures)
+    skipped: dict[str, list[str]] = {}
 
     rows: list[Row] = []
     by_key: dict[tuple[str, str], Row] = {}
@@ -757,6 +841,12 @@ def main(argv: list[str] | None = None) -> int:
         for case in cases:
             with gzip.open(case.path, "rb") as fh:
                 case.raw = fh.read()
+        # Only pages in no fixture count: a page we test against is one we may have tuned for.
+        skipped[name] = [case.name for case in cases if fixtures.holds(case, args.corpus)]
+        cases = [case for case in cases if case.name not in skipped[name]]
+        if skipped[name]:
+            log(f"{name}: {len(skipped[name])} pages are in fixtures/: left out")
+        for case in cases:
             if (
                 case.set == "goose3"
                 and not case.groups
@@ -830,6 +920,11 @@ def main(argv: list[str] | None = None) -> int:
         for tool, s in scores.items()
         if s.error
     ]
+    left_out = sum(len(v) for v in skipped.values())
+    print(f"\nLeft out (in fixtures/): {left_out}")
+    for name, names in skipped.items():
+        for page in names:
+            print(f"  {name}/{page}")
     print(f"\nExceptions: {len(errors)}")
     for case, tool, error in errors:
         print(f"  {tool}  {case.set}/{case.name}: {error}")
@@ -872,10 +967,21 @@ def main(argv: list[str] | None = None) -> int:
         section.append("")
         section += lines
         section.append("")
+        section.append(
+            f"Pages in no fixture only: {left_out} corpus pages whose bytes or upstream path "
+            f"appear under `fixtures/` are left out"
+            + (
+                ": " + ", ".join(f"{n}/{p}" for n, ps in skipped.items() for p in ps) + "."
+                if left_out
+                else "."
+            )
+        )
+        section.append("")
         section.append(NOTES)
         section.append("")
         section.append(verdict(by_key, "trafilatura" in tools))
         section.append("")
+        section += kept_subsections(args.out, SECTION)
         write_section(args.out, SECTION, "\n".join(section))
         log(f"wrote {SECTION!r} into {args.out}")
     return 0

@@ -8,6 +8,7 @@ density, the footer found by position and its own patterns).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -91,11 +92,17 @@ def profile_for_url(url: str | None) -> SiteProfile | None:
     """The built-in profile whose hosts and article rules match ``url``, if any."""
     if not url:
         return None
-    for pid in builtin_profile_ids():
-        profile = load_profile(pid)
+    for profile in _builtin_profiles():
         if profile.owns(url) and profile.is_article(url):
             return profile
     return None
+
+
+@functools.cache
+def _builtin_profiles() -> tuple[SiteProfile, ...]:
+    # Shipped profiles cannot change while the process runs, and reading and validating the
+    # TOML files cost ~7 ms: once per process, not once per page.
+    return tuple(load_profile(pid) for pid in builtin_profile_ids())
 
 
 def extract(

@@ -1,0 +1,145 @@
+"""The generic body finder on small pages: sections merged, comments and chrome left out,
+tables kept as rows, and any nesting depth handled in bounded time."""
+
+from __future__ import annotations
+
+import time
+
+from selectolax.lexbor import LexborHTMLParser
+
+from portal_archive import extract
+from portal_archive._body import densest_block
+from portal_archive._html import PageText
+
+PARA = (
+    "The provincial government announced a new programme for rural roads on Monday, "
+    "with funding for {n} counties and a timetable for the work."
+)
+NAV = (
+    "<nav><ul>"
+    + "".join(f"<li><a href='/s{i}'>Section {i}</a></li>" for i in range(8))
+    + "</ul></nav>"
+)
+FOOTER = (
+    "<footer><p>Hosted by: General Office</p><p>Copyright 2025. All Rights Reserved.</p></footer>"
+)
+
+
+def _paras(prefix: str, count: int) -> str:
+    return "".join(f"<p>{prefix} {PARA.format(n=i)}</p>" for i in range(count))
+
+
+def _page(main: str) -> bytes:
+    return (
+        "<html><head><title>Rural roads</title></head><body>"
+        f"{NAV}<h1>Rural roads programme announced</h1>{main}{FOOTER}</body></html>"
+    ).encode()
+
+
+def test_sibling_sections_are_merged() -> None:
+    # Two sections of one article, each in its own container: both belong to the body.
+    main = (
+        "<div class='wrap'>"
+        f"<div class='part-a'>{_paras('First section.', 3)}</div>"
+        "<div class='ad'><a href='/x'>Advertisement</a></div>"
+        f"<div class='part-b'>{_paras('Second section.', 2)}</div>"
+        "</div>"
+    )
+    article = extract(_page(main))
+    assert len(article.paragraphs) == 5
+    assert article.paragraphs[0].startswith("First section.")
+    assert article.paragraphs[-1].startswith("Second section.")
+    assert "Advertisement" not in article.body_text
+
+
+def test_comment_thread_with_its_form_is_left_out() -> None:
+    comments = "".join(
+        f"<li><p>Reader {i} wrote a long comment about how roads in the county have been "
+        f"in a bad state for years and should be fixed.</p></li>"
+        for i in range(2)
+    )
+    main = (
+        "<div class='post'>"
+        f"<div class='entry'>{_paras('Body.', 6)}</div>"
+        f"<div class='talk'><h3>2 comments</h3><ol>{comments}</ol>"
+        "<form><textarea name='c'></textarea><input type='submit' value='Post'></form></div>"
+        "</div>"
+    )
+    article = extract(_page(main))
+    assert len(article.paragraphs) == 6
+    assert all(p.startswith("Body.") for p in article.paragraphs)
+    assert "Reader" not in article.body_text and "comments" not in article.body_text
+
+
+def test_tables_are_kept_as_rows() -> None:
+    main = (
+        f"<div class='text'>{_paras('Body.', 2)}"
+        "<table><tr><th>County</th><th>Kilometres</th></tr>"
+        "<tr><td>Pixian</td><td>120</td></tr><tr><td>Wenjiang</td><td>85</td></tr></table>"
+        "</div>"
+    )
+    article = extract(_page(main))
+    assert article.paragraphs[-3:] == (
+        "County | Kilometres",
+        "Pixian | 120",
+        "Wenjiang | 85",
+    )
+
+
+def test_nav_breadcrumb_share_and_related_links_are_not_paragraphs() -> None:
+    main = (
+        "<div class='article'>"
+        "<div class='crumbs'><a href='/'>Home</a> &gt; <a href='/news'>News</a></div>"
+        f"{_paras('Body.', 4)}"
+        "<div class='tools'>[Print] [Close]</div>"
+        "<div class='share'>Share: <a href='/wb'>Weibo</a> <a href='/wx'>WeChat</a></div>"
+        "<div class='related'><h4>Related</h4><ul>"
+        + "".join(
+            f"<li><a href='/r{i}'>Another story about provincial road building {i}</a></li>"
+            for i in range(4)
+        )
+        + "</ul></div></div>"
+    )
+    article = extract(_page(main))
+    assert len(article.paragraphs) == 4
+    text = article.body_text
+    for chrome in ("Home", "Print", "Close", "Weibo", "Another story", "Section 1", "Hosted by"):
+        assert chrome not in text
+    assert article.footer_lines == (
+        "Hosted by: General Office",
+        "Copyright 2025. All Rights Reserved.",
+    )
+
+
+def test_paragraphs_keep_reading_order_across_blocks() -> None:
+    main = (
+        "<article>"
+        + "".join(
+            f"<section><h2>Part {i}</h2>{_paras(f'Part {i}.', 2)}</section>" for i in range(3)
+        )
+        + "</article>"
+    )
+    article = extract(_page(main))
+    order = [p.split(".")[0] for p in article.paragraphs if not p.startswith("Part ") or "." in p]
+    assert order == ["Part 0", "Part 0", "Part 1", "Part 1", "Part 2", "Part 2"]
+
+
+def test_block_lines_are_slices_of_the_one_walk() -> None:
+    tree = LexborHTMLParser(_page(f"<div id='x'>{_paras('Body.', 2)}</div>").decode())
+    assert tree.body is not None
+    page = PageText(tree.body)
+    node = tree.css_first("#x")
+    assert node is not None
+    assert [line.text for line in page.lines_of(node)] == [
+        line.text for line in PageText(node).lines()
+    ]
+    body = densest_block(page)
+    assert body is not None and body.block.node.mem_id == node.mem_id
+
+
+def test_ten_thousand_deep_nesting_returns_in_bounded_time() -> None:
+    html = "<div>" * 10_000 + PARA.format(n=3) + "</div>" * 10_000
+    start = time.perf_counter()
+    article = extract(html.encode())
+    assert time.perf_counter() - start < 10
+    assert article.paragraphs == (PARA.format(n=3),)
