@@ -160,14 +160,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 # (case, key) -> why the extractor gets it wrong today (strict: a fix shows as XPASS).
-_SUFFIX = (
-    "META: the site name after the title ('| Umweltbundesamt', '-新华网', '_…_中国青年网') is kept"
-)
 _CAPTION = "BODY: an image caption is taken as a body paragraph"
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("trafilatura_eval/umweltbundesamt.de-atomkraft", "title"): _SUFFIX,
-    ("trafilatura_eval/xinhuanet.com-c_1125597921", "title"): _SUFFIX,
-    ("readability_testpages/youth", "title"): _SUFFIX,
     ("trafilatura_eval/umweltbundesamt.de-atomkraft", "date"): (
         "META: dcterms.date (2022-01-21) wins over the visible 25.01.2022"
     ),
@@ -181,9 +175,6 @@ KNOWN_BUGS: dict[tuple[str, str], str] = {
         "BODY: the densest block is a neighbouring teaser list, not the article"
     ),
     ("trafilatura_eval/he.xinhuanet.com-25340717", "date"): "META: no date found on the page",
-    ("trafilatura_eval/xinhuanet.com-c_1125597921", "date"): (
-        "META: the line '2020-02-19 20:29:58 来源： 半月谈' is not read as a date line"
-    ),
     ("readability_testpages/qq", "must_not"): "BODY: the share button text 转播到腾讯微博 is kept",
     ("goose3_tests/test_bbc_chinese", "first"): _CAPTION,
     ("readability_testpages/bbc-1", "first"): _CAPTION + " ('Media caption …')",

@@ -3,6 +3,7 @@ registration numbers by their shape, and nothing guessed."""
 
 from __future__ import annotations
 
+from portal_archive import extract
 from portal_archive._footer import parse_footer
 
 
@@ -116,8 +117,25 @@ def test_chinese_copyright_with_holder_before_the_label() -> None:
 
 
 def test_copyright_notice_stops_at_a_link_bar() -> None:
+    # baike.baidu.com: "使用百度前必读" is a link after the notice, then a bar of links.
     fields = parse_footer(["©2020 Baidu 使用百度前必读 | 百科协议 | 京ICP证030173号"])
-    assert fields["copyright"] == "©2020 Baidu 使用百度前必读"
+    assert fields["copyright"] == "©2020 Baidu"
+
+
+def test_latin_notice_keeps_its_own_chinese_rights_line() -> None:
+    line = "Copyright © 2020 Sichuan Daily 四川日报社版权所有"
+    assert parse_footer([line]) == {"copyright": line}
+
+
+def test_copyright_link_label_is_not_a_notice() -> None:
+    assert parse_footer(["Copyright Policy", "Copyright"]) == {}
+    assert parse_footer(["Copyright Policy", "Copyright 2001 - 2021 IZ Medien GmbH"]) == {
+        "copyright": "Copyright 2001 - 2021 IZ Medien GmbH"
+    }
+
+
+def test_traditional_chinese_rights_notice() -> None:
+    assert parse_footer(["中央通訊社版權所有"]) == {"copyright": "中央通訊社版權所有"}
 
 
 def test_contact_fields_in_chinese() -> None:
@@ -144,3 +162,130 @@ def test_lines_without_labels_give_nothing() -> None:
 
 def test_owner_before_the_sign_ends_the_notice_at_the_year() -> None:
     assert parse_footer(["BBC © 2014 非本网站内容BBC概不负责"]) == {"copyright": "BBC © 2014"}
+
+
+def test_label_inside_prose_is_not_a_label() -> None:
+    # jis.gov.jm: a photo caption after the article, "The event was hosted by the KSAMC …".
+    assert parse_footer(["The event was hosted by the KSAMC in partnership with others."]) == {}
+    assert parse_footer(["Hosted by Plus.line"]) == {"host": "Plus.line"}
+
+
+def test_picture_credit_is_not_the_site_notice() -> None:
+    assert parse_footer(["© Foto: Johanna Link / Donna Magazin"]) == {}
+
+
+def test_lower_case_label_with_a_colon_is_a_label() -> None:
+    assert parse_footer(["e-mail: info@example.org"]) == {"email": "info@example.org"}
+    assert parse_footer(["hosted by: Example Office"]) == {"host": "Example Office"}
+
+
+def test_notice_after_a_row_of_links_starts_at_the_sign() -> None:
+    # readability test page "pixnet": the links' texts, then the notice, on one line.
+    line = "回到頁首 回到主文 免費註冊 客服中心 痞客邦首頁 © 2003 - 2017 PIXNET Travel"
+    assert parse_footer([line]) == {"copyright": "© 2003 - 2017 PIXNET Travel"}
+
+
+def test_notice_inside_a_sentence_ends_with_its_rights_reserved() -> None:
+    line = "We cover the industry. © 2000-2019 Example.com, Inc. All Rights Reserved. About Us"
+    assert parse_footer([line]) == {
+        "copyright": "© 2000-2019 Example.com, Inc. All Rights Reserved."
+    }
+
+
+def test_notice_at_the_start_of_a_line_beats_one_inside_a_line() -> None:
+    lines = [
+        "Market data provided by Morningstar. © 2016 Morningstar, Inc. All Rights Reserved.",
+        "© 2016 Cable News Network. All Rights Reserved.",
+    ]
+    assert parse_footer(lines) == {"copyright": "© 2016 Cable News Network. All Rights Reserved."}
+
+
+def test_notice_ends_with_all_rights_reserved() -> None:
+    line = (
+        "Copyright 2020 The Jamaica Information Service. All Rights Reserved. "
+        "Read our Privacy Policy."
+    )
+    assert parse_footer([line]) == {
+        "copyright": "Copyright 2020 The Jamaica Information Service. All Rights Reserved."
+    }
+
+
+def test_holder_after_all_rights_reserved_stays_in_the_notice() -> None:
+    line = "© 2022 All Rights Reserved Bund der Energieverbraucher e.V."
+    assert parse_footer([line]) == {"copyright": line}
+
+
+# --- finding the footer: by position (after the body) and by its own marks -----------------
+
+_ARTICLE = (
+    "<h1>标题</h1><div class=article>"
+    + "<p>"
+    + "正文内容，段落文字。" * 12
+    + "</p>" * 1
+    + ("<p>" + "第二段正文内容，段落文字。" * 10 + "</p></div>")
+)
+
+
+def _footer_of(html: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    article = extract(f"<html><body>{html}</body></html>", "http://example.invalid/a.html")
+    return article.footer, article.footer_lines
+
+
+def test_registration_line_whose_number_is_a_link_is_kept() -> None:
+    footer, lines = _footer_of(
+        _ARTICLE + "<div class=footer><p><a href=/m>网站地图</a> | <a href=/c>联系我们</a></p>"
+        "<p>蜀ICP备13001288号　<a href=/b>川公网安备 51010402000507号</a></p></div>"
+    )
+    # The link bar goes, the registration line stays though most of it is link text.
+    assert lines == ("蜀ICP备13001288号　川公网安备 51010402000507号",)
+    assert footer == {"icp": "蜀ICP备13001288号", "security_record": "川公网安备 51010402000507号"}
+
+
+def test_footer_split_over_sibling_blocks_is_gathered() -> None:
+    # chinadaily: the registration numbers in one block, the notice in another.
+    footer, _ = _footer_of(
+        _ARTICLE + "<div class=foot><ul><li><a href=/g>京公网安备11010502032503号</a></li>"
+        "<li><a href=/i>京ICP备13028878号-6</a></li></ul></div>"
+        "<div class=other><div class=copyright>中国日报版权所有</div></div>"
+    )
+    assert footer == {
+        "security_record": "京公网安备11010502032503号",
+        "icp": "京ICP备13028878号-6",
+        "copyright": "中国日报版权所有",
+    }
+
+
+def test_a_footer_mark_needs_no_footer_name() -> None:
+    # BBC: the notice in <p id=blq-disclaim>, in a block named for its colour.
+    footer, lines = _footer_of(_ARTICLE + "<div id=grey><p>BBC © 2014 非本网站内容</p></div>")
+    assert footer == {"copyright": "BBC © 2014"}
+    assert lines == ("BBC © 2014 非本网站内容",)
+
+
+def test_footer_name_is_matched_in_any_case() -> None:
+    footer, _ = _footer_of(
+        _ARTICLE + "<div class=channel-mobileFooter><p>Copyright held by Example Office</p></div>"
+    )
+    assert footer == {"copyright": "Copyright held by Example Office"}
+
+
+def test_weak_words_outside_a_footer_are_not_a_footer() -> None:
+    # A headline after the article, and a header line before it.
+    footer, lines = _footer_of(
+        "<div class=top>中共中央宣传部委托新华通讯社主办</div>"
+        + _ARTICLE
+        + "<div class=related><h3>Copyright reform passes</h3>"
+        + "<p>本次活动由省文联主办，为期三天。</p></div>"
+    )
+    assert footer == {}
+    assert lines == ()
+
+
+def test_footer_inside_a_page_wide_body_is_found_by_its_name_and_mark() -> None:
+    # When the body found is a wrapper that holds the footer too, nothing comes after it.
+    footer, _ = _footer_of(
+        "<div class=wrap>"
+        + _ARTICLE
+        + "<footer><p>Copyright © 2022 Frollein Herr</p></footer></div>"
+    )
+    assert footer == {"copyright": "Copyright © 2022 Frollein Herr"}

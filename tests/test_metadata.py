@@ -341,6 +341,67 @@ def test_title_ignores_a_date_inside_the_h1() -> None:
     assert run(page("", body)).title == "Raab trifft Länder"
 
 
+def test_title_drops_the_kicker_printed_above_the_headline() -> None:
+    head = "<meta property='og:title' content='Klimaschutz: Bohren, bis es heiß wird'>"
+    body = (
+        "<h1><span class='kicker'>Klimaschutz</span><span class='visually-hidden'>: </span>"
+        "<span class='title'>Bohren, bis es heiß wird</span></h1>"
+    )
+    assert run(page(head, body)).title == "Bohren, bis es heiß wird"
+
+
+def test_title_keeps_a_styled_first_word_that_the_page_declares_as_one_phrase() -> None:
+    head = "<title>Ehezoff der Pochers eskaliert</title>"
+    body = "<h1><span class='mc'>Ehezoff</span> der Pochers eskaliert</h1>"
+    assert run(page(head, body)).title == "Ehezoff der Pochers eskaliert"
+
+
+def test_title_is_the_part_of_the_h1_the_page_declares_without_its_deck() -> None:
+    head = "<meta property='og:title' content='Dezuka Suisan: Fish Cakes, Hot and Fresh'>"
+    body = (
+        "<h1><span>Dezuka Suisan: Fish Cakes, Hot <span>and</span> Fresh</span>"
+        "<small>Welcome to the Flavor Capital of Northern Japan</small></h1>"
+    )
+    assert run(page(head, body)).title == "Dezuka Suisan: Fish Cakes, Hot and Fresh"
+
+
+def test_title_joins_inline_markup_as_written() -> None:
+    body = "<h1>Frauen im <abbr title='Technisches Hilfswerk'>THW</abbr>: Zukunft</h1>"
+    assert run(page("", body)).title == "Frauen im THW: Zukunft"
+
+
+def test_title_drops_a_site_name_that_has_a_separator_in_it() -> None:
+    head = (
+        "<title>Pour le néolibéralisme, la retraite est un archaïsme | AOC media - Analyse"
+        " Opinion Critique</title>"
+        "<meta property='og:site_name' content='AOC media - Analyse Opinion Critique'>"
+    )
+    assert run(page(head, "")).title == "Pour le néolibéralisme, la retraite est un archaïsme"
+
+
+def test_title_drops_a_part_named_after_the_host() -> None:
+    head = (
+        "<title>Roads plan | Examplenews Online, the Portal for Everyone</title>"
+        "<link rel='canonical' href='https://www.examplenews.org/2025/roads.html'>"
+    )
+    assert run(page(head, "")).title == "Roads plan"
+
+
+def test_title_after_a_logo_heading_and_a_blog_path() -> None:
+    head = "<title>Four Years Remaining » Blog Archive » Interning of Small Integers</title>"
+    body = (
+        "<h1><a href='https://fouryears.eu'>Four Years Remaining</a></h1>"
+        "<h2><a href='/2019/10/21/interning/'>Interning of Small Integers</a></h2>"
+    )
+    assert run(page(head, body)).title == "Interning of Small Integers"
+
+
+def test_title_before_the_site_name_and_its_motto() -> None:
+    head = "<title>Das Musikvideo der Welt : Krimiblog | Ermittlungen eines Genres | 2005</title>"
+    body = "<h1 class='vcard'><a href='/' title='Home'>Krimiblog</a></h1>"
+    assert run(page(head, body)).title == "Das Musikvideo der Welt"
+
+
 def test_subtitle_is_the_heading_right_below_the_title() -> None:
     body = "<h1>Rural roads plan approved</h1><h2>Ten thousand kilometres by 2027</h2>"
     assert run(page("", body)).subtitle == "Ten thousand kilometres by 2027"
@@ -417,3 +478,36 @@ def test_language_from_html_lang_then_og_locale() -> None:
         ' lang="en"', ""
     )
     assert run(html).language == "zh"
+
+
+# -- cost: the caller's walk of the page ----------------------------------------------------
+
+
+def test_metadata_from_the_callers_page_walk_matches_the_whole_page() -> None:
+    from selectolax.lexbor import LexborHTMLParser
+
+    from portal_archive._body import densest_block
+    from portal_archive._html import PageText
+    from portal_archive._metadata import PageMeta, read_metadata, read_title
+
+    nav = "".join(f"<li><a href='/c{i}'>Column {i}</a></li>" for i in range(80))
+    html = page(
+        "",
+        f"<ul class='nav'>{nav}</ul><div class='breadcrumb'><a href='/'>Home</a> &gt; "
+        "<a href='/news'>News</a></div><h1>Roads plan approved</h1>"
+        "<div>来源：四川日报 发布时间：2024-05-01 10:00</div><p>By Jane Doe</p>",
+        text=BODY * 3 + "<p>Updated: 2024-05-03</p>",
+    )
+    tree = LexborHTMLParser(html)
+    meta = PageMeta(tree)
+    title = read_title(tree, meta, url="https://example.org/a.html")
+    text = PageText(tree.body)
+    body = densest_block(text)
+    assert body is not None
+    whole = read_metadata(tree, meta, profile=None, title=title, paragraphs=[])
+    windowed = read_metadata(
+        tree, meta, profile=None, title=title, paragraphs=[], page=text, body=body.block
+    )
+    assert windowed == whole
+    assert (windowed.published, windowed.updated) == (date(2024, 5, 1), date(2024, 5, 3))
+    assert (windowed.source, windowed.author, windowed.column) == ("四川日报", "Jane Doe", "News")

@@ -250,17 +250,8 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 # (case, key) -> why the extractor gets it wrong today. Each is a bug report for the engineer
 # who owns that part; strict, so a fix shows up as XPASS and the entry must go.
-_FOOTER_LINK = (
-    "FOOTER: the line '蜀ICP备… 川公网安备 …号' is left out of footer_lines because its security "
-    "record is link text (link density ≥ 0.5), so icp and security_record are never read"
-)
 _SIGNATURE = "BODY: the signature date line of the document is dropped as a 'date line'"
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{
-        (name, key): _FOOTER_LINK
-        for name in ["zh-10248092", "zh-disclosure", "zh-images", "zh-wrong-label"]
-        for key in ["footer.icp", "footer.security_record", "footer_lines"]
-    },
     ("zh-disclosure", "paragraphs.count"): _SIGNATURE,
     ("zh-disclosure", "body.has"): _SIGNATURE,
     ("govcn-zhengce", "paragraphs.count"): _SIGNATURE,

@@ -7,18 +7,11 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
-
 from ._dates import find_labelled_date
-from ._footer import FOOTER_HINT
 from ._html import Block, Line, PageText
 
-__all__ = ["Body", "body_paragraphs", "densest_block", "footer_block"]
+__all__ = ["Body", "body_paragraphs", "densest_block"]
 
-_FOOTER_CANDIDATES: Final = (
-    "footer, [class*=foot], [id*=foot], [class*=bottom], [id*=bottom], "
-    "[class*=copyright], [id*=copyright]"
-)
 # Short chrome lines that sit next to article text on most portals.
 _CHROME_LINE: Final = re.compile(
     r"^(?:\[?(?:print|close|share|font|字号|打印|关闭|分享|收藏|返回顶部|top)\]?\s*[:：]?\s*"
@@ -137,32 +130,6 @@ def _chrome_inside(page: PageText, sums: _Sums, top: int) -> set[int]:
             skip.update(range(block.start, block.end))
             skip_depth = block.depth
     return skip
-
-
-def footer_block(
-    tree: LexborHTMLParser, page: PageText, body: LexborNode | None
-) -> LexborNode | None:
-    """The footer: among footer-looking elements outside the body, the one with the most
-    footer facts (host, ICP number, copyright …)."""
-    body_ancestors: set[int] = set()
-    node = body
-    while node is not None:
-        body_ancestors.add(node.mem_id)
-        node = node.parent
-    best: tuple[int, LexborNode] | None = None
-    for candidate in tree.css(_FOOTER_CANDIDATES):
-        if candidate.mem_id in body_ancestors or candidate.tag in {"html", "body"}:
-            continue
-        block = page.block_of(candidate)
-        if block is not None:
-            hits = sum(1 for line in page.lines(block) if FOOTER_HINT.search(line.text))
-        else:
-            # An inline element (a ``<span class=copyright>``): its text is one line, and
-            # walking it again would cost a walk per candidate.
-            hits = 1 if FOOTER_HINT.search(candidate.text(separator=" ")) else 0
-        if hits and (best is None or hits > best[0]):
-            best = (hits, candidate)
-    return best[1] if best else None
 
 
 def body_paragraphs(lines: list[Line], *, title: str | None, generic: bool) -> list[str]:

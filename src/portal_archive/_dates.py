@@ -178,8 +178,8 @@ def labelled_dates(line: str) -> list[DateHit]:
     """Every date that ``line`` gives under a label, in order: ``Updated:2025.01.06``,
     ``来源：新华社 发布时间：2017-04-22``, ``Published 6 January 2025``. A long line gives none."""
     line = line.strip()
-    if not line or len(line) > _MAX_LINE:
-        return []
+    if not line or len(line) > _MAX_LINE or _YEAR_SEEN.search(line) is None:
+        return []  # every date form has a four-digit year: most lines end here
     hits: list[DateHit] = []
     for match in _LABEL.finditer(line):
         word = match.group("updated") or match.group("published")
@@ -205,7 +205,7 @@ def line_date(line: str, *, allow_text: int = 0, named: bool = True) -> tuple[da
     ``allow_text``, up to that many characters of other text such as a place or a source),
     the day and the raw date. ``named=False`` reads numeric dates only."""
     line = line.strip()
-    if not line or len(line) > _MAX_LINE:
+    if not line or len(line) > _MAX_LINE or _YEAR_SEEN.search(line) is None:
         return None
     found = find_date(line) if named else _find_numeric(line)
     if found is None:

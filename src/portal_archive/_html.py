@@ -143,6 +143,29 @@ _KINDS: Final[dict[str, int]] = {
 }
 
 
+
+def _tag_ids() -> tuple[dict[int, int], dict[int, str]]:
+    """Each known tag's kind and name by Lexbor's tag id. Ids of standard tags are fixed by
+    Lexbor; an unknown (custom) element gets an id of its own, outside these, and flows
+    inline. Text, comment, doctype and document nodes have fixed ids too."""
+    maker = LexborHTMLParser("")
+    kinds: dict[int, int] = {_LXB_UNDEF: _IGNORE, _LXB_TEXT: _TEXT}
+    kinds.update(dict.fromkeys(_LXB_NOT_TEXT, _IGNORE))
+    names: dict[int, str] = {}
+    for name, kind in _KINDS.items():
+        if not name.startswith("-"):
+            tag_id = maker.create_node(name).tag_id
+            kinds[tag_id] = kind
+            names[tag_id] = name
+    return kinds, names
+
+
+# Lexbor's ids of nodes that are not elements: no tag (a processing instruction), text,
+# then document, comment and doctype.
+_LXB_UNDEF, _LXB_TEXT, _LXB_NOT_TEXT = 0, 2, (3, 4, 5)
+_KIND_OF_ID, _NAME_OF_ID = _tag_ids()
+_TEXTAREA_ID: Final = next(i for i, name in _NAME_OF_ID.items() if name == "textarea")
+
 class Block:
     """A block element (or table cell) seen by ``PageText``: which segments it holds and
     what it contains, so any block's text statistics cost O(1) after the one walk."""
@@ -208,9 +231,11 @@ class PageText:
 
     def _walk(self, root: LexborNode | None) -> None:
         # One loop over every node, with the bookkeeping inlined: this walk is most of the
-        # extractor's own time, and a helper call per node would double it.
+        # extractor's own time, and a helper call per node would double it. Tags are read
+        # as Lexbor's integer ids (``tag_id``), which costs half of decoding the name.
         text, link, join, blocks = self.text, self.link, self.join, self.blocks
-        kinds = _KINDS
+        kinds = _KIND_OF_ID
+        names = _NAME_OF_ID
         parts: list[str] = []
         dirty = False  # parts hold visible (non-space) text
         link_chars = 0
@@ -223,10 +248,9 @@ class PageText:
 
         node: LexborNode | None = root
         while node is not None:
-            tag = node.tag
-            kind = kinds.get(tag, _INLINE) if tag else _IGNORE
-            block = -1
+            kind = kinds.get(node.tag_id, _INLINE)
             if kind == _TEXT:
+                # Most nodes are text: no children, so straight to the leaving part.
                 value = node.text_content
                 if value:
                     parts.append(value)
@@ -234,53 +258,56 @@ class PageText:
                         dirty = True
                         if in_link:
                             link_chars += len(value.strip())
-            elif kind >= _BLOCK_KIND or kind == _BREAK:
-                # A line break: the text so far is a segment. A cell continues its row.
-                if dirty:
-                    cleaned = clean_text("".join(parts))
-                    if cleaned:
-                        text.append(cleaned)
-                        link.append(min(link_chars, len(cleaned)))
-                        join.append(row_open)
-                        row_open = kind == _CELL_KIND
-                parts.clear()
-                dirty = False
-                link_chars = 0
-                if kind != _CELL_KIND:
-                    row_open = False
-                if kind != _BREAK:
-                    block = len(blocks)
-                    blocks.append(
-                        Block(
-                            node,
-                            tag or "",
-                            current,
-                            len(stack),
-                            len(text),
-                            controls,
-                            anchors,
-                            items,
-                            textareas,
+                closing, closing_block, closing_link = node, -1, False
+            else:
+                block = -1
+                if kind >= _BLOCK_KIND or kind == _BREAK:
+                    # A line break: the text so far is a segment. A cell continues its row.
+                    if dirty:
+                        cleaned = clean_text("".join(parts))
+                        if cleaned:
+                            text.append(cleaned)
+                            link.append(min(link_chars, len(cleaned)))
+                            join.append(row_open)
+                            row_open = kind == _CELL_KIND
+                        dirty = False
+                        link_chars = 0
+                    parts.clear()
+                    if kind != _CELL_KIND:
+                        row_open = False
+                    if kind != _BREAK:
+                        block = len(blocks)
+                        blocks.append(
+                            Block(
+                                node,
+                                names[node.tag_id],
+                                current,
+                                len(stack),
+                                len(text),
+                                controls,
+                                anchors,
+                                items,
+                                textareas,
+                            )
                         )
-                    )
-                    if kind == _ITEM_KIND:
-                        items += 1
-            elif kind == _CONTROL:
-                controls += 1
-                if tag == "textarea":
-                    textareas += 1
-            elif kind == _LINK:
-                in_link += 1
-                anchors += 1
-            if kind >= _INLINE and (child := node.child) is not None:
-                stack.append((node, block, kind == _LINK))
-                if block >= 0:
-                    current = block
-                node = child
-                continue
-            # Leave ``node`` (it has no children, or was skipped), then the ancestors whose
-            # last child it was.
-            closing, closing_block, closing_link = node, block, kind == _LINK
+                        if kind == _ITEM_KIND:
+                            items += 1
+                elif kind == _CONTROL:
+                    controls += 1
+                    if node.tag_id == _TEXTAREA_ID:
+                        textareas += 1
+                elif kind == _LINK:
+                    in_link += 1
+                    anchors += 1
+                if kind >= _INLINE and (child := node.child) is not None:
+                    stack.append((node, block, kind == _LINK))
+                    if block >= 0:
+                        current = block
+                    node = child
+                    continue
+                closing, closing_block, closing_link = node, block, kind == _LINK
+            # Leave ``closing`` (it has no children, or was skipped), then the ancestors
+            # whose last child it was.
             while True:
                 if closing_link:
                     in_link -= 1
@@ -294,9 +321,9 @@ class PageText:
                             link.append(min(link_chars, len(cleaned)))
                             join.append(row_open)
                             row_open = cell
+                        dirty = False
+                        link_chars = 0
                     parts.clear()
-                    dirty = False
-                    link_chars = 0
                     if not cell:
                         row_open = False
                     b.end = len(text)

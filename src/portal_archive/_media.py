@@ -16,9 +16,13 @@ from .urls import resolve_link
 
 __all__ = ["page_base", "read_attachments", "read_images"]
 
-_ATTACHMENT: Final = re.compile(
-    r"\.(pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|pptx?|et|dps|txt|csv)$", re.IGNORECASE
-)
+_EXTENSIONS: Final = r"(pdf|docx?|xlsx?|wps|ofd|zip|rar|7z|pptx?|et|dps|txt|csv)"
+_ATTACHMENT: Final = re.compile(rf"\.{_EXTENSIONS}$", re.IGNORECASE)
+# Resolving a link costs more than the rest of this module: only an href that holds one of
+# the extensions (or that keeps the page's own path: ``?query``) can end up as a file.
+_MAYBE_FILE: Final = re.compile(rf"\.{_EXTENSIONS}|^\s*\?", re.IGNORECASE)
+# urlsplit drops tabs and newlines anywhere in a URL, so the test does too.
+_URL_NOISE: Final = str.maketrans("", "", "\t\r\n")
 # Lazy-loading scripts keep the real address in a data attribute and a placeholder in src.
 _SOURCES: Final = ("data-src", "data-original", "data-lazy-src", "src")
 # Images a reader does not see as content, by the file's own name: spacers, pixels, icons.
@@ -49,7 +53,13 @@ def read_attachments(body: LexborNode | None, page_url: str | None) -> tuple[Att
         return ()
     found: dict[str, Attachment] = {}
     for node in body.css("a[href]"):
-        url = resolve_link(node.attrs.get("href") or "", page_url)
+        href = node.attrs.get("href") or ""
+        if not _MAYBE_FILE.search(href) and not (
+            ("\t" in href or "\n" in href or "\r" in href)
+            and _MAYBE_FILE.search(href.translate(_URL_NOISE))
+        ):
+            continue
+        url = resolve_link(href, page_url)
         if url is None or url in found:
             continue
         match = _ATTACHMENT.search(urlsplit(url).path)
@@ -66,8 +76,10 @@ def read_images(body: LexborNode | None, base_url: str | None) -> tuple[Image, .
         return ()
     found: dict[str, Image] = {}
     for node in body.css("img"):
+        if _is_icon(node):  # known small: no need to resolve its address
+            continue
         url = _image_url(node, base_url or "")
-        if url is None or url in found or _is_decoration(node, url):
+        if url is None or url in found or _DECORATION.search(urlsplit(url).path):
             continue
         found[url] = Image(url, _caption(node))
     return tuple(found.values())
@@ -81,10 +93,9 @@ def _image_url(node: LexborNode, base: str) -> str | None:
     return None
 
 
-def _is_decoration(node: LexborNode, url: str) -> bool:
-    if _DECORATION.search(urlsplit(url).path):
-        return True
-    sizes = [_pixels(node.attrs.get(name)) for name in ("width", "height")]
+def _is_icon(node: LexborNode) -> bool:
+    attrs = node.attrs
+    sizes = [_pixels(attrs.get(name)) for name in ("width", "height")]
     known = [size for size in sizes if size is not None]
     # A tracking pixel is 1×1; an icon is small both ways (or one way, when only one is given).
     return bool(known) and all(size <= _ICON_PX for size in known)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from bisect import bisect_left
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -25,7 +26,7 @@ from urllib.parse import urlsplit
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._dates import DateKind, find_date, is_weak, labelled_dates, line_date, url_date
-from ._html import Line, clean_text, select_first, visible_lines
+from ._html import Block, Line, PageText, clean_text, select_first, visible_lines
 from .profiles import SiteProfile
 
 __all__ = ["Metadata", "PageMeta", "read_metadata", "read_title"]
@@ -40,20 +41,26 @@ class PageMeta:
     Built before the extractor strips ``<script>`` elements, since JSON-LD lives in them.
     """
 
-    __slots__ = ("_jsonld", "_jsonld_text", "tags")
+    __slots__ = ("_jsonld", "_jsonld_text", "tags", "title_node")
 
     def __init__(self, tree: LexborHTMLParser) -> None:
         #: lower-cased name, property or itemprop → (the name as written, content); the
-        #: first tag of a name wins.
+        #: first tag of a name wins. ``http-equiv`` tags are kept as ``http-equiv:<name>``.
         self.tags: dict[str, tuple[str, str]] = {}
+        #: the heading ``read_title`` took the title from, if it did
+        self.title_node: LexborNode | None = None
         for node in tree.css("meta[content]"):
-            attrs = node.attrs
+            attrs = node.attributes  # one dict: cheaper than several attrs.get()
             name = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
+            if not name and (equiv := attrs.get("http-equiv")):
+                name = "http-equiv:" + equiv
             if not name:
                 continue
             name = name.strip()
             key = name.lower()
-            if key not in self.tags and (content := clean_text(attrs.get("content") or "")):
+            content = attrs.get("content") or ""
+            # Cleaned when asked for (``get``): most of a page's meta tags never are.
+            if key not in self.tags and not content.isspace() and content:
                 self.tags[key] = (name, content)
         self._jsonld_text = [
             node.text() for node in tree.css('script[type*="ld+json" i]') if node.text()
@@ -63,8 +70,8 @@ class PageMeta:
     def get(self, *names: str) -> tuple[str, str] | None:
         """``(name as written, content)`` of the first of ``names`` the page has."""
         for name in names:
-            if found := self.tags.get(name.lower()):
-                return found
+            if (found := self.tags.get(name.lower())) and (content := clean_text(found[1])):
+                return found[0], content
         return None
 
     def value(self, *names: str) -> str | None:
@@ -140,10 +147,23 @@ def _names(value: Any) -> list[str]:
 
 # -- title ---------------------------------------------------------------------------------
 
-# Separators between an article title and the site name in <title> and og:title.
-_TITLE_SPLIT: Final = re.compile(r"\s+[-|–—·•»:│]{1,2}\s+|\s*[|｜_│]\s*|\s*::\s*")
+# Separators between an article title and the site name in <title> and og:title: spaced
+# dashes, bars, dots and guillemets, and the unspaced bars and underscores of Chinese sites.
+_TITLE_SPLIT: Final = re.compile(
+    r"(\s+[-|–—·•»:│>/]{1,2}\s+|\s*[|｜_│]\s*|\s*::\s*"
+    # Chinese sites join "标题-新华网" without spaces: a hyphen right after Chinese text.
+    r"|(?<=[\u3400-\u9fff！？。」』）》”])-(?=[\u3400-\u9fff]))"
+)
+# Separators of a path ("Site » Blog Archive » Title"): the last part is the page.
+_HIERARCHY: Final = re.compile(r"[»>]")
 _NORM_DROP: Final = re.compile(r"[\W_]+")
+# Marks a host name among the site names: a title part may start with it.
+_HOST_MARK: Final = "^"
 _WORDS: Final = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]|[^\W_]+")
+_DOMAIN: Final = re.compile(r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+/?", re.I)
+# Inline tags that style words inside a headline; a kicker (overline, Dachzeile) is a span,
+# small or div of its own.
+_EMPHASIS: Final = frozenset({"a", "abbr", "b", "code", "em", "i", "mark", "q", "strong", "sub"})
 
 
 def _norm(text: str) -> str:
@@ -159,17 +179,26 @@ def _similarity(a: str, b: str) -> float:
     return sum(word in words_b for word in words_a) / len(words_a)
 
 
-def _heading_text(node: LexborNode) -> str:
-    """A heading's text without the dates some sites print inside it (``<h1><time>…``)."""
-    if node.css_first("time") is None:
-        return clean_text(node.text(separator=" "))
-    parts = []
-    for child in node.traverse(include_text=True):
-        if child.tag == "-text" and not any(
-            parent.tag == "time" for parent in _ancestors(child, node)
-        ):
-            parts.append(child.text_content or "")
-    return clean_text(" ".join(parts))
+def _agreement(a: str, b: str) -> float:
+    return min(_similarity(a, b), _similarity(b, a))
+
+
+def _text_of(node: LexborNode) -> str:
+    """What a reader sees of an element on one line: inline text joined as written (so
+    ``THW</abbr>:`` stays ``THW:``), a space at line breaks, no ``<time>`` (a date some
+    sites print inside the heading) and no ``<style>``."""
+    child = node.child
+    if child is not None and child.tag == "-text" and child.next is None:
+        return clean_text(child.text_content or "")  # the common case: text only
+    if node.css_first("time") is not None:
+        parts = []
+        for child in node.traverse(include_text=True):
+            if child.tag == "-text" and not any(
+                parent.tag == "time" for parent in _ancestors(child, node)
+            ):
+                parts.append(child.text_content or "")
+        return clean_text(" ".join(parts))
+    return " ".join(line.text for line in PageText(node).lines())
 
 
 def _ancestors(node: LexborNode, stop: LexborNode) -> Iterator[LexborNode]:
@@ -192,96 +221,283 @@ def _links_home(node: LexborNode) -> bool:
     return path in {"", "/", "./", "../"} or bool(re.fullmatch(r"/?(index|default)\.\w+", path))
 
 
-def _site_names(meta: PageMeta) -> set[str]:
+@dataclass(slots=True)
+class _Heading:
+    """A visible heading: its whole text, and the parts its markup gives it (a kicker above
+    the headline, a deck below it)."""
+
+    node: LexborNode
+    text: str
+    parts: list[tuple[str, str]]  # (tag, text), '-text' for text between elements
+
+    def main(self, declared: Iterable[str] = ()) -> str:
+        """The headline without a kicker: a first part of its own element (span, small,
+        div) shorter than the rest, as news sites print the overline above the headline.
+        Unless the page declares the title as one phrase running on from that first part
+        (``<span>Ehezoff</span> der Pochers eskaliert``: a styled first word)."""
+        parts = self.parts
+        if len(parts) >= 2 and parts[0][0] not in _EMPHASIS and parts[0][0] != "-text":
+            kicker = parts[0][1]
+            rest = " ".join(text for _, text in parts[1:])
+            if len(kicker) < len(rest) and len(_WORDS.findall(rest)) >= 2:
+                for text in declared:
+                    head = text.casefold()
+                    if head.startswith(kicker.casefold()) and _norm(text) == _norm(self.text):
+                        after = text[len(kicker) :].lstrip()
+                        if after[:1].isalnum():
+                            return self.text
+                return rest
+        return self.text
+
+    def variants(self, site_names: set[str]) -> list[tuple[int, str]]:
+        """The texts the heading may mean, whole ones (0) before parts (1): whole, without
+        its kicker, without the site name (a hidden heading that repeats <title>), without
+        its deck, one part."""
+        found = [(0, self.text), (0, self.main())]
+        if any(_is_site(part, site_names) for part in _split_title(self.text)[0]):
+            found.append((0, _strip_site(self.text, site_names)))
+        if len(self.parts) >= 2:
+            texts = [text for _, text in self.parts]
+            for part in (" ".join(texts[:-1]), texts[0], texts[-1], " ".join(texts[1:])):
+                found.append((1, part))
+        return list(dict.fromkeys(found))
+
+
+def _heading(node: LexborNode) -> _Heading:
+    text = _text_of(node)
+    inner = node
+    # Down through wrappers that hold the whole text (<h1><span><small>kicker</small>…).
+    for _ in range(3):
+        children = [
+            c for c in _children(inner) if c.tag != "-text" or (c.text_content or "").strip()
+        ]
+        if len(children) == 1 and children[0].tag not in ("-text", None):
+            inner = children[0]
+        else:
+            break
+    parts: list[tuple[str, str]] = []
+    for child in _children(inner):
+        tag = child.tag or ""
+        if tag in ("style", "script", "-comment", "time"):
+            continue
+        part = clean_text(child.text_content or "") if tag == "-text" else _text_of(child)
+        if part and _norm(part):  # not punctuation only (": " hidden for screen readers)
+            parts.append((tag, part))
+    return _Heading(node, text, parts if len(parts) <= 4 else [])
+
+
+def _children(node: LexborNode) -> Iterator[LexborNode]:
+    child = node.child
+    while child is not None:
+        yield child
+        child = child.next
+
+
+def _host_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:
+    """The page's host as a site name may spell it: ``zeit.de`` and ``zeit``."""
+    names: set[str] = set()
+    canonical = tree.css_first('link[rel="canonical" i]')
+    for address in (
+        url,
+        meta.value("og:url"),
+        canonical.attrs.get("href") if canonical is not None else None,
+    ):
+        host = (urlsplit(address or "").hostname or "").removeprefix("www.")
+        if host.count(".") >= 1 and not host.replace(".", "").isdigit():
+            labels = host.split(".")
+            names.add(_norm(host))
+            names.add(_norm(labels[-2]))
+            if len(_norm(labels[-2])) >= 5:
+                names.add(_HOST_MARK + _norm(labels[-2]))
+    return {name for name in names if len(name) >= 3}
+
+
+def _site_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:
     names = {
         meta.value("og:site_name"),
         meta.value("application-name"),
+        meta.value("apple-mobile-web-app-title"),
         meta.value("SiteName"),
-        meta.value("twitter:site"),
+        (meta.value("twitter:site") or "").lstrip("@"),
     }
     found = meta.jsonld_value("publisher")
     if found is not None:
         names.update(_names(found[1]))
-    return {_norm(name) for name in names if name and _norm(name)}
+    normed = {_norm(name) for name in names if name}
+    return {name for name in normed if name} | _host_names(tree, meta, url)
+
+
+def _split_title(title: str) -> tuple[list[str], list[str]]:
+    """The parts of a declared title and the separators between them."""
+    pieces = _TITLE_SPLIT.split(title)
+    parts: list[str] = []
+    seps: list[str] = []
+    for i in range(0, len(pieces), 2):
+        part = pieces[i].strip()
+        if part:
+            if parts:
+                seps.append(pieces[i - 1])
+            parts.append(part)
+    return parts, seps
+
+
+def _is_site(part: str, site_names: set[str], *, loose: bool = False) -> bool:
+    """``part`` names the site: a known name or a domain; ``loose``, also a part that starts
+    with the site's host name ("Four Years Remaining" on fouryears.eu)."""
+    norm = _norm(part)
+    if not norm:
+        return False
+    if norm in site_names or _DOMAIN.fullmatch(part):
+        return True
+    return loose and any(
+        norm.startswith(name[1:]) for name in site_names if name.startswith(_HOST_MARK)
+    )
 
 
 def _strip_site(title: str, site_names: set[str]) -> str:
-    """``title`` without the parts that name the site (``Title - Site``, ``Site | Title``)."""
-    parts = [part.strip() for part in _TITLE_SPLIT.split(title) if part.strip()]
-    if len(parts) < 2:
+    """``title`` without the parts that name the site (``Title - Site``, ``Site | Title``,
+    ``Title | Site - Its Motto`` when the motto is part of the site name)."""
+    parts, seps = _split_title(title)
+    if len(parts) < 2 or len(seps) != len(parts) - 1:
         return title
-    kept = [
-        part
-        for part in parts
-        if _norm(part) not in site_names
-        and not re.fullmatch(r"(?:https?://)?(?:www\.)?[\w-]+(?:\.[\w-]+)+/?", part, re.I)
-    ]
-    if not kept:
+    site = [_is_site(part, site_names) for part in parts]
+    if not any(site):
+        loose = [_is_site(part, site_names, loose=True) for part in parts]
+        if not all(loose):
+            site = loose
+    # A site name with a separator in it ("AOC media - Analyse Opinion Critique").
+    for k in range(1, len(parts)):
+        if _norm("".join(parts[k:])) in site_names:
+            site[k:] = [True] * (len(parts) - k)
+        if _norm("".join(parts[:k])) in site_names:
+            site[:k] = [True] * k
+    if all(site):
         return title
-    if len(kept) == len(parts):
+    if not any(site):
         # No part is known to name the site: drop only a short last part after a clear
         # separator ("Title - Site", "标题_光明网"), the common way of appending it.
         last = parts[-1]
         if len(parts) == 2 and len(last) <= 30 and len(last) < len(parts[0]):
-            head = title[: title.rfind(last)].rstrip()
-            return re.sub(r"\s*[-|–—·•»:│|｜_]+$", "", head).strip() or title
+            return _span(title, parts[0], parts[0])
+        # "标题_栏目_网站": the column and the site after the title, joined by underscores.
+        if all(sep.strip() == "_" for sep in seps) and len(parts[0]) > max(map(len, parts[1:])):
+            return _span(title, parts[0], parts[0])
         return title
-    if len(kept) < len(parts) and _norm(" ".join(kept)) and len(kept) > 1:
-        # Keep the original spelling between the surviving parts.
-        first, last = title.find(kept[0]), title.rfind(kept[-1]) + len(kept[-1])
-        if 0 <= first < last:
-            return title[first:last].strip()
-    return max(kept, key=len)
+    # The first run of parts that is not the site's is the title (what follows a site name
+    # is its motto: "Title : Site | Motto"); after a site name, a path ("Site » Blog
+    # Archive » Title") ends with the page.
+    runs: list[list[int]] = [[]]
+    for i, is_site in enumerate(site):
+        if is_site:
+            runs.append([])
+        else:
+            runs[-1].append(i)
+    best = next(run for run in runs if run)
+    if len(best) > 1 and best[0] > 0 and all(_HIERARCHY.search(seps[i]) for i in best[:-1]):
+        best = best[-1:]
+    return _span(title, parts[best[0]], parts[best[-1]])
+
+
+def _span(title: str, first: str, last: str) -> str:
+    """``title`` from ``first`` to ``last`` as written (the separators inside kept)."""
+    start = title.find(first)
+    end = title.rfind(last) + len(last)
+    return title[start:end].strip() if 0 <= start < end else first
 
 
 def read_title(
-    tree: LexborHTMLParser, meta: PageMeta, selectors: tuple[str, ...] = ()
+    tree: LexborHTMLParser,
+    meta: PageMeta,
+    selectors: tuple[str, ...] = (),
+    *,
+    url: str | None = None,
 ) -> str | None:
     """The article's title: the profile's selector, else the visible heading that agrees with
     what the page declares (CMS ``ArticleTitle``, ``og:title``, JSON-LD ``headline``,
-    ``<title>``), else the single plausible ``<h1>``, else the declared title without the site
-    name."""
+    ``<title>``), without a kicker above it, else the single plausible ``<h1>``, else the
+    declared title without the site name."""
     if selectors and (found := select_first(tree, selectors)):
         return found[1]
-    declared = meta.value("ArticleTitle", "og:title", "twitter:title", "dc.title", "title")
-    if declared is None and (headline := meta.jsonld_value("headline")) is not None:
-        declared = clean_text(str(headline[1]))
     title_node = tree.css_first("title")
     page_title = clean_text(title_node.text()) if title_node is not None else ""
-    site_names = _site_names(meta)
-    references = [text for text in (declared, page_title) if text]
+    declared = [
+        meta.value(name)
+        for name in ("ArticleTitle", "og:title", "twitter:title", "dc.title", "title")
+    ]
+    if (headline := meta.jsonld_value("headline")) is not None:
+        declared.append(clean_text(str(headline[1])))
+    site_names = _site_names(tree, meta, url)
+    title_parts, seps = _split_title(page_title)
 
-    def plausible(node: LexborNode, text: str) -> bool:
+    def plausible(heading: _Heading) -> bool:
+        text = heading.text
         if len(text) < 2 or len(text) > 400 or _norm(text) in site_names:
             return False
-        return not _links_home(node)
+        if _links_home(heading.node):
+            site_names.add(_norm(text))  # a logo: the site's name
+            return False
+        # A heading that is the first part of a <title> path names the site ("Four Years
+        # Remaining » Blog Archive » Interning of Small Integers in Python").
+        norm = _norm(text)
+        path = len(seps) >= 2 and all(_HIERARCHY.search(sep) for sep in seps)
+        if path and norm == _norm(title_parts[0]):
+            site_names.add(norm)
+            return False
+        return True
 
-    h1s = [(node, _heading_text(node)) for node in tree.css("h1")]
-    h1s = [(node, text) for node, text in h1s if plausible(node, text)]
-    best: tuple[float, str] | None = None
+    h1s = [h for h in (_heading(node) for node in tree.css("h1")) if plausible(h)]
+    references = [text for text in dict.fromkeys([*declared, page_title]) if text]
+    stripped = [_strip_site(text, site_names) for text in references]
+    # Which reference a text is, normalised: the declared titles before <title>.
+    exact: dict[str, int] = {}
+    for rank, text in enumerate([*references, *stripped]):
+        exact.setdefault(_norm(text), rank % len(references))
+
+    def chosen(heading: _Heading, text: str) -> str:
+        meta.title_node = heading.node  # where a subtitle (deck) may follow
+        return text
+
+    matches: list[tuple[int, int, int, str]] = []
+    for order, heading in enumerate(h1s):
+        # A part of the heading that is what the page declares is the title itself.
+        for kind, variant in heading.variants(site_names):
+            if (which := exact.get(_norm(variant))) is not None:
+                picked = heading.main(references) if variant == heading.text else variant
+                matches.append((kind, which, order, picked))
+    if matches:
+        best_match = min(matches)
+        return chosen(h1s[best_match[2]], best_match[3])
+    best: tuple[float, _Heading, str] | None = None
     for rank, tag in enumerate(("h1", "h2")):
-        headings = h1s if tag == "h1" else [(n, _heading_text(n)) for n in tree.css("h2")]
-        for node, text in headings:
-            if tag != "h1" and not plausible(node, text):
-                continue
+        if tag == "h1":
+            headings = h1s
+        else:
+            headings = [h for h in (_heading(node) for node in tree.css("h2")) if plausible(h)]
+        for heading in headings:
+            if tag == "h2":
+                for _, variant in heading.variants(site_names):
+                    if _norm(variant) in exact:
+                        main = heading.main(references)
+                        return chosen(heading, main if variant == heading.text else variant)
             score = max(
                 (
-                    min(_similarity(text, ref), _similarity(_strip_site(ref, site_names), text))
-                    for ref in references
+                    min(_similarity(heading.text, ref), _similarity(short, heading.text))
+                    for ref, short in zip(references, stripped, strict=True)
                 ),
                 default=0.0,
             )
             threshold = 0.6 if rank == 0 else 0.8
             if score >= threshold and (best is None or score > best[0]):
-                best = (score, text)
+                best = (score, heading, heading.main(references))
         if best is not None:
-            return best[1]
-    if len(h1s) == 1 and len(h1s[0][1]) >= 4:
-        return h1s[0][1]
-    if declared:
-        return _strip_site(declared, site_names)
+            return chosen(best[1], best[2])
+    if len(h1s) == 1 and len(h1s[0].text) >= 4:
+        return chosen(h1s[0], h1s[0].main(references))
+    for value in declared:
+        if value:
+            return _strip_site(value, site_names)
     if h1s:
-        return h1s[0][1]
+        return chosen(h1s[0], h1s[0].main(references))
     if page_title:
         return _strip_site(page_title, site_names)
     return None
@@ -370,6 +586,10 @@ _JSONLD_KEYS: Final[tuple[tuple[DateKind, str], ...]] = (
     ("published", "datePublished"),
     ("updated", "dateModified"),
 )
+# <time> elements and visible microdata dates, in one walk of the tree.
+_MICRODATA: Final = (
+    'time, [itemprop="datePublished"]:not(meta), [itemprop="dateModified"]:not(meta)'
+)
 # How far from the title line a date or byline line may be, in visible lines.
 _NEAR_AFTER: Final = 8
 _NEAR_BEFORE: Final = 3
@@ -386,21 +606,25 @@ def read_metadata(
     url: str | None = None,
     fetched_at: datetime | None = None,
     lines: Sequence[Line] | None = None,
+    page: PageText | None = None,
+    body: Block | None = None,
 ) -> Metadata:
     """Dates (with provenance), subtitle, author, column, source and language of the page.
 
     ``paragraphs`` are the article's body text: no date, author or source is read from them
     except on a short line next to the title (a byline). No date later than ``fetched_at``
-    is accepted. ``lines`` are the visible lines of the whole page, if the caller has them.
+    is accepted.
+
+    What the reader sees is read from the page's visible lines. A caller that has walked the
+    page passes its ``PageText`` as ``page`` and the body's ``Block`` as ``body``: then only
+    the lines around the title, before and at the start of the body and just after it are
+    read (a dateline or byline sits there), which costs a small fraction of the whole page.
+    Else ``lines``, the visible lines of the whole page, if the caller has them; else the
+    page is walked here.
     """
-    # The most expensive step of this layer: a caller that has the page's lines passes them.
-    if lines is not None:
-        page_lines = list(lines)
-    else:
-        page_lines = visible_lines(tree.body) if tree.body is not None else []
+    page_lines, title_at = _reader_lines(tree, title, lines, page, body)
     skip = set(paragraphs)
     skip.update(footer_lines)
-    title_at = _title_index(page_lines, title)
     near = _near_title(page_lines, title_at)
     found = Metadata()
 
@@ -413,12 +637,84 @@ def read_metadata(
             setattr(found, f"{kind}_source", chosen.source)
             setattr(found, f"{kind}_raw", chosen.raw)
 
-    found.subtitle = _subtitle(tree, meta, title, page_lines, title_at)
-    found.author = _author(meta, page_lines, skip, near)
-    found.column = _column(tree, meta)
-    found.source = _source(meta, page_lines, skip, near)
+    # Which labels the lines hold at all, tested once on their joined text.
+    seen = "\n".join(line.text for line in page_lines).casefold()
+    found.subtitle = _subtitle(tree, meta, title, page_lines if "副" in seen else [])
+    labels = any(word in seen for word in _AUTHOR_WORDS)
+    found.author = _author(meta, page_lines if labels else [], skip, near)
+    found.column = _column(tree, meta, page, body)
+    labels = "来源" in seen or "source" in seen
+    found.source = _source(meta, page_lines if labels else [], skip, near if labels else [])
     found.language = _language(tree, meta, profile, paragraphs)
     return found
+
+
+# The windows of a page read for datelines and bylines, in segments: before the body, the
+# first ones of the body (where the title and dateline often sit), its last ones and those
+# after it (where many sites put "Updated:", the source and the author).
+_BEFORE_BODY: Final = 60
+_BODY_HEAD: Final = 25
+_BODY_TAIL: Final = 10
+_AFTER_BODY: Final = 25
+
+
+def _reader_lines(
+    tree: LexborHTMLParser,
+    title: str | None,
+    lines: Sequence[Line] | None,
+    page: PageText | None,
+    body: Block | None,
+) -> tuple[list[Line], int | None]:
+    """The visible lines to read, and where the title is among them."""
+    if page is None or body is None:
+        if lines is not None:
+            all_lines = list(lines)
+        elif page is not None:
+            all_lines = page.lines()
+        else:
+            all_lines = visible_lines(tree.body) if tree.body is not None else []
+        return all_lines, _title_index(all_lines, title)
+    count = len(page.text)
+    spans = [
+        (max(0, body.start - _BEFORE_BODY), min(body.end, body.start + _BODY_HEAD)),
+        (max(body.start, body.end - _BODY_TAIL), min(count, body.end + _AFTER_BODY)),
+    ]
+    at = _title_segment(page, title, *spans[0])
+    if at is None and title:
+        at = _title_segment(page, title, 0, spans[0][0])
+        if at is not None:
+            spans.insert(0, (max(0, at - _NEAR_BEFORE), min(count, at + _NEAR_AFTER + 1)))
+    window: list[Line] = []
+    done = 0
+    for start, end in spans:
+        start = max(start, done)
+        if start < end:
+            window.extend(page.span_lines(start, end))
+            done = end
+    return window, _title_index(window, title)
+
+
+def _probe(title: str) -> str:
+    """A piece of the title that any line holding it contains, to test lines cheaply before
+    normalising them: its first word (or CJK character)."""
+    words = _WORDS.findall(title.casefold())
+    return words[0] if words else ""
+
+
+def _title_segment(page: PageText, title: str | None, start: int, end: int) -> int | None:
+    """The segment between ``start`` and ``end`` that is the title (see ``_title_index``)."""
+    if not title or not (want := _norm(title)):
+        return None
+    texts = page.text
+    longest = len(title) * 2 + 20
+    probe = _probe(title)
+    for i in range(start, end):
+        text = texts[i]
+        if len(text) <= longest and probe in text.casefold() and want in _norm(text):
+            got = _norm(text)
+            if got == want or len(want) >= 0.6 * len(got):
+                return i
+    return None
 
 
 def _latest_allowed(fetched_at: datetime | None) -> date:
@@ -437,11 +733,14 @@ def _title_index(lines: list[Line], title: str | None) -> int | None:
     want = _norm(title)
     if not want:
         return None
-    for i, line in enumerate(lines):
-        if _norm(line.text) == want:
+    probe = _probe(title)
+    candidates = [
+        (i, _norm(line.text)) for i, line in enumerate(lines) if probe in line.text.casefold()
+    ]
+    for i, got in candidates:
+        if got == want:
             return i
-    for i, line in enumerate(lines):
-        got = _norm(line.text)
+    for i, got in candidates:
         if got and want in got and len(want) >= 0.6 * len(got):
             return i
     return None
@@ -481,9 +780,17 @@ def _collect_dates(
     for kind, names, layer in _META_LAYERS:
         if (tag := meta.get(*names)) and (found := find_date(tag[1])):
             dates.add(kind, _Candidate(found[0], f"meta:{tag[0]}", tag[1], layer))
-    # Microdata on visible elements (<meta itemprop> is read with the meta tags above).
+    # Microdata on visible elements (<meta itemprop> is read with the meta tags above): the
+    # first element of each, in one query.
+    micro: dict[str, LexborNode] = {}
+    times: list[LexborNode] = []
+    for item in tree.css(_MICRODATA):
+        if item.tag == "time":
+            times.append(item)
+        if item.attrs.get("itemprop") in ("datePublished", "dateModified"):
+            micro.setdefault(item.attrs.get("itemprop") or "", item)
     for kind, key in _JSONLD_KEYS:
-        node = tree.css_first(f'[itemprop="{key}"]:not(meta)')
+        node = micro.get(key)
         if node is None:
             continue
         attrs = node.attrs
@@ -498,11 +805,10 @@ def _collect_dates(
 
     # Visible labelled lines: near the title first, then anywhere outside the body text and
     # the footer.
-    seen: set[int] = set()
-    for line in [*near, *lines]:
-        if id(line) in seen or (line.text in skip and line not in near):
+    seen = {id(line) for line in near}
+    for line in [*near, *(line for line in lines if id(line) not in seen)]:
+        if line.text in skip and id(line) not in seen:
             continue
-        seen.add(id(line))
         for date_hit in labelled_dates(line.text):
             layer = "weak-label" if is_weak(date_hit.label) else "label"
             dates.add(
@@ -510,7 +816,7 @@ def _collect_dates(
                 _Candidate(date_hit.value, f"label:{date_hit.label}", line.text, layer),
             )
 
-    for node in tree.css("time"):
+    for node in times:
         if _in_aside(node):
             continue
         raw = (node.attrs.get("datetime") or "").strip()
@@ -618,7 +924,6 @@ def _subtitle(
     meta: PageMeta,
     title: str | None,
     lines: list[Line],
-    title_at: int | None,
 ) -> str | None:
     """A subtitle the page marks as one: a 副标题 meta or label, or a heading right below the
     ``<h1>`` title (a deck). Anything less clear is left out."""
@@ -630,25 +935,28 @@ def _subtitle(
             return match.group(1).strip()
     if not title:
         return None
-    for h1 in tree.css("h1"):
-        if _heading_text(h1) != title:
-            continue
-        sibling = h1.next
-        while sibling is not None and sibling.tag in {"-text", "-comment"}:
-            sibling = sibling.next
-        if sibling is not None and sibling.tag in {"h2", "h3"}:
-            text = clean_text(sibling.text(separator=" "))
-            if (
-                4 <= len(text) <= 300
-                and text != title
-                and sibling.css_first("a") is None
-                and find_date(text) is None
-            ):
-                return text
-        break
+    h1 = meta.title_node
+    if h1 is None or h1.tag != "h1":
+        h1 = next((node for node in tree.css("h1") if _heading(node).main() == title), None)
+    if h1 is None:
+        return None
+    sibling = h1.next
+    while sibling is not None and sibling.tag in {"-text", "-comment"}:
+        sibling = sibling.next
+    if sibling is not None and sibling.tag in {"h2", "h3"}:
+        text = clean_text(sibling.text(separator=" "))
+        if (
+            4 <= len(text) <= 300
+            and text != title
+            and sibling.css_first("a") is None
+            and find_date(text) is None
+        ):
+            return text
     return None
 
 
+# Words one of which a line must hold to be an author label (see ``_AUTHOR_LABEL``).
+_AUTHOR_WORDS: Final = ("作者", "记者", "撰稿", "文", "author", "written by")
 _BYLINE: Final = re.compile(
     r"^(?:by|von|par|por)\s+(?P<name>[^\d|,;:•·]{3,60}?)\s*(?:[|,;•·]|$)", re.I
 )
@@ -692,6 +1000,7 @@ _BREADCRUMB: Final = (
     "[class*=breadcrumb], [id*=breadcrumb], [class*=crumb], [class*=position], "
     "[id*=position], [class*=location], [class*=dqwz], [class*=weizhi]"
 )
+_BREADCRUMB_MARK: Final = re.compile(r"breadcrumb|crumb|position|location|dqwz|weizhi")
 _SOURCE: Final = re.compile(
     r"(?:^|[\s|｜(（【\[])(?:来源|信息来源|文章来源|稿件来源|Source)\s*[:：]\s*"
     r"(?P<name>[^\s|｜]{1,40}(?:\s[^\s|｜:：]{1,20}){0,3}?)\s*(?=$|[|｜]|\s+\S{1,8}[:：])",
@@ -699,7 +1008,9 @@ _SOURCE: Final = re.compile(
 )
 
 
-def _column(tree: LexborHTMLParser, meta: PageMeta) -> str | None:
+def _column(
+    tree: LexborHTMLParser, meta: PageMeta, page: PageText | None, body: Block | None
+) -> str | None:
     """The column (section) a CMS files the page under: its ColumnName meta or
     ``article:section``, JSON-LD ``articleSection``, else the last link of the breadcrumb."""
     if declared := meta.value("ColumnName", "article:section"):
@@ -709,7 +1020,22 @@ def _column(tree: LexborHTMLParser, meta: PageMeta) -> str | None:
         value = found[1][0] if isinstance(found[1], list) and found[1] else found[1]
         if isinstance(value, str) and (text := clean_text(value)):
             return text
-    for crumb in tree.css(_BREADCRUMB):
+    if page is not None and body is not None:
+        # The breadcrumb is a block above the body's text: one look at each block's class
+        # and id there, instead of substring selectors over the whole tree.
+        crumbs = []
+        blocks = page.blocks
+        first = bisect_left(blocks, body.start - _BEFORE_BODY, key=lambda block: block.start)
+        for block in blocks[first:]:
+            if block.start > body.start:
+                break
+            attrs = block.node.attributes
+            marks = f"{attrs.get('class') or ''} {attrs.get('id') or ''}"
+            if len(marks) > 1 and _BREADCRUMB_MARK.search(marks):
+                crumbs.append(block.node)
+    else:
+        crumbs = tree.css(_BREADCRUMB)
+    for crumb in crumbs:
         links = [clean_text(a.text(separator=" ")) for a in crumb.css("a")]
         links = [text for text in links if text]
         if links:
@@ -739,11 +1065,12 @@ def _language(
 ) -> str | None:
     """``<html lang>``, else the Content-Language or ``og:locale`` meta, else the profile's
     language, else Chinese when the text is mostly Chinese characters."""
-    html = tree.css_first("html")
-    declared = (html.attrs.get("lang") or "").strip().lower() if html is not None else ""
+    html = tree.root
+    declared = ""
+    if html is not None and html.tag == "html":
+        declared = (html.attrs.get("lang") or "").strip().lower()
     if not declared:
-        node = tree.css_first('meta[http-equiv="content-language" i]')
-        declared = (node.attrs.get("content") or "").strip().lower() if node is not None else ""
+        declared = (meta.value("http-equiv:content-language") or "").lower()
     if not declared:
         declared = (meta.value("og:locale", "language", "dc.language") or "").lower()
     declared = re.split(r"[-_,;\s]", declared, maxsplit=1)[0] if declared else ""

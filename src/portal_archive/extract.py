@@ -17,11 +17,12 @@ from typing import Final
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ._body import body_paragraphs, densest_block, footer_block
+from ._body import body_paragraphs, densest_block
 from ._encoding import decode_html
 from ._footer import parse_footer
+from ._footer_block import footer_lines as read_footer_lines
 from ._govdoc import read_document
-from ._html import PageText
+from ._html import Block, PageText
 from ._media import page_base, read_attachments, read_images
 from ._metadata import PageMeta, read_metadata, read_title
 from .errors import ParseError
@@ -154,7 +155,7 @@ def extract_article(
             for node in tree.css(css):
                 node.decompose()
 
-    title = read_title(tree, meta, selectors.title if selectors else ())
+    title = read_title(tree, meta, selectors.title if selectors else (), url=document.url)
 
     page = PageText(tree.body or tree.root)  # the one walk: every reader slices it
     body_node = _first_node(tree, selectors.body) if selectors else None
@@ -163,14 +164,7 @@ def extract_article(
     if body is not None:
         body_node = body.block.node
     footer_node = _first_node(tree, selectors.footer) if selectors else None
-    if footer_node is None:
-        footer_node = footer_block(tree, page, body_node)
-
-    footer_lines = tuple(
-        line.text
-        for line in (page.lines_of(footer_node) if footer_node is not None else ())
-        if line.link_density < 0.5
-    )
+    footer_lines = read_footer_lines(page, footer_node, body_node)
 
     if body is not None:
         body_lines = body.lines(page)
@@ -189,6 +183,8 @@ def extract_article(
         footer_lines=footer_lines,
         url=document.url,
         fetched_at=fetched_at,
+        page=page,
+        body=body.block if body is not None else _block_of(page, body_node),
     )
 
     return Article(
@@ -223,3 +219,7 @@ def _first_node(tree: LexborHTMLParser, selectors: Iterable[str]) -> LexborNode 
             if node.text(strip=True):
                 return node
     return None
+
+
+def _block_of(page: PageText, node: LexborNode | None) -> Block | None:
+    return page.block_of(node) if node is not None else None
