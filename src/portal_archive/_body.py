@@ -73,63 +73,79 @@ class _Sums:
 
 
 def densest_block(page: PageText) -> Body | None:
-    """The block whose paragraph text, less the link text and short lines in it, is largest:
-    the smallest element that holds all of an article's sections but little of the page's
-    chrome. Inside it, child blocks that are mostly links or hold a form are left out."""
-    if not page.blocks:
+    """The block whose paragraph text, less the link text and short lines in it, is largest
+    once its chrome is left out: the smallest element that holds all of an article's
+    sections but little of the page's chrome. Chrome inside a block (child blocks that are
+    mostly links or hold a form) is left out of the body, so it costs the block nothing."""
+    blocks = page.blocks
+    if not blocks:
         return None
     sums = _Sums(page)
+    content, boiler = sums.content, sums.boiler
+    gains = [content[b.end] - content[b.start] for b in blocks]
+    # A block's value is at most its paragraph text: visiting blocks from the most text down,
+    # the search stops once no block left can beat the best. Ties go to the outer block.
+    order = sorted((i for i, gain in enumerate(gains) if gain > 0), key=lambda i: -gains[i])
     best = -1
-    best_score = 0.0
-    for i, block in enumerate(page.blocks):
-        gain = sums.of(sums.content, block)
-        if gain <= 0:
-            continue
-        value = gain - _BOILERPLATE_COST * sums.of(sums.boiler, block)
-        if best < 0 or value > best_score:
-            best, best_score = i, value
+    best_value = 0.0
+    best_dropped: list[Block] = []
+    for i in order:
+        if best >= 0 and gains[i] <= best_value:
+            break
+        dropped = _chrome_blocks(page, sums, i)
+        block = blocks[i]
+        kept = gains[i]
+        noise = boiler[block.end] - boiler[block.start]
+        for d in dropped:
+            kept -= content[d.end] - content[d.start]
+            noise -= boiler[d.end] - boiler[d.start]
+        value = kept - _BOILERPLATE_COST * noise
+        if best < 0 or value > best_value or (value == best_value and i < best):
+            best, best_value, best_dropped = i, value, dropped
     if best < 0:
         return None
-    return Body(page.blocks[best], _chrome_inside(page, sums, best))
+    skip: set[int] = set()
+    for d in best_dropped:
+        skip.update(range(d.start, d.end))
+    return Body(blocks[best], skip)
 
 
-def _chrome_inside(page: PageText, sums: _Sums, top: int) -> set[int]:
-    """Segments of the blocks inside ``page.blocks[top]`` that are chrome: a block that is
+def _chrome_blocks(page: PageText, sums: _Sums, top: int) -> list[Block]:
+    """The outermost blocks inside ``page.blocks[top]`` that are chrome: a block that is
     mostly link text (related links, tags, a share bar), or one that holds a form and less
     than half the text (a comment form and its thread, a newsletter box)."""
     blocks = page.blocks
     root = blocks[top]
-    content = sums.of(sums.content, root)
-    skip: set[int] = set()
+    content_sums, links, total = sums.content, sums.links, sums.total
+    content = content_sums[root.end] - content_sums[root.start]
+    dropped: list[Block] = []
     skip_depth = -1  # inside a dropped block: its depth
     for i in range(top + 1, len(blocks)):
         block = blocks[i]
-        if block.start >= root.end and block.depth <= root.depth:
-            break
         if block.depth <= root.depth:
             break
         if skip_depth >= 0:
             if block.depth > skip_depth:
                 continue
             skip_depth = -1
-        if block.end == block.start:
+        start, end = block.start, block.end
+        if end == start:
             continue
-        total = sums.of(sums.total, block)
+        own = content_sums[end] - content_sums[start]
         dense = (
-            sums.of(sums.links, block) * 2 > total
-            and block.end - block.start >= 2
-            and sums.of(sums.content, block) * 4 < content
+            (links[end] - links[start]) * 2 > total[end] - total[start]
+            and end - start >= 2
+            and own * 4 < content
         )
         # A small box with inputs (search, newsletter); a text box marks a comment thread,
         # which may be long, but is less than the article.
-        own = sums.of(sums.content, block)
         form = (block.controls > 0 and own * 5 < content) or (
             block.textareas > 0 and own * 2 < content
         )
         if dense or form:
-            skip.update(range(block.start, block.end))
+            dropped.append(block)
             skip_depth = block.depth
-    return skip
+    return dropped
 
 
 def body_paragraphs(lines: list[Line], *, title: str | None, generic: bool) -> list[str]:
