@@ -26,6 +26,7 @@ import argparse
 import bisect
 import contextlib
 import cProfile
+import functools
 import html
 import io
 import itertools
@@ -56,8 +57,10 @@ from _sections import write_section  # noqa: E402 - bench/ is on sys.path
 
 from portal_archive import Archive
 from portal_archive._footer import parse_footer
+from portal_archive._schema import search_entry
 from portal_archive._search import fts_query, prepare, sort_key
 from portal_archive.archive import _RANKED_WINDOW as RANKED_WINDOW
+from portal_archive.archive import _ZLIB_LEVEL as ZLIB_LEVEL
 from portal_archive.archive import EXTRACTOR_VERSION
 from portal_archive.archive import _article_to_row as article_to_row
 from portal_archive.extract import parse_article
@@ -66,6 +69,8 @@ from portal_archive.reparse import reparse
 
 SECTION = "## Archive (issue 4)"
 CHUNK = 1000
+#: Articles per ``Archive.transaction()`` in the grouped path (the crawl's way of committing).
+GROUP = 100
 P95_TARGET_MS = 50.0
 INGEST_TARGET = 0.70
 MIN_RUNS = 20
@@ -184,7 +189,8 @@ STYLE = (
 
 START_DAY = date(2010, 1, 1).toordinal()
 END_DAY = date(2025, 12, 31).toordinal()
-FETCHED_BASE = datetime(2025, 11, 1, tzinfo=UTC)
+# After the last publication date: the extractor refuses a date later than the fetch.
+FETCHED_BASE = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def _zipf_cum(n: int, s: float) -> list[float]:
@@ -461,6 +467,12 @@ class Corpus:
             encoding="utf-8",
             column=column,
             source=source,
+            encoding_reason="http-header",
+            # Where the dates were read, as the extractor reports it for this markup.
+            published_source="meta:PubDate",
+            published_raw=f"{day.isoformat()} 10:00",
+            updated_source="meta:lastmodifiedtime" if updated else None,
+            updated_raw=updated.isoformat() if updated else None,
         )
         return page, article
 
@@ -479,7 +491,8 @@ def bare_rows(pairs: Sequence[tuple[Page, Article]], first_id: int) -> Statement
     """The rows ``save_article`` writes for new articles, built the same way (the archive's
     own row mapping, compression, hashes, JSON, the search index's prepared text and
     date-ordered rowid), as ``(INSERT statement, rows)`` for pages, articles,
-    article_versions and articles_search, in that order."""
+    article_versions and articles_search, in that order, each in the order the articles
+    came (the search rowids, date first, are then out of order)."""
     tables: dict[str, tuple[str, list[tuple[Any, ...]]]] = {}
 
     def add(table: str, row: dict[str, Any]) -> None:
@@ -502,7 +515,7 @@ def bare_rows(pairs: Sequence[tuple[Page, Article]], first_id: int) -> Statement
                 "status": page.status,
                 "headers": json.dumps(page.headers),
                 "content_type": page.content_type or None,
-                "body": zlib.compress(page.body, 6),
+                "body": zlib.compress(page.body, ZLIB_LEVEL),
                 "compression": "zlib",
                 "size": len(page.body),
                 "sha256": page.sha256,
@@ -517,8 +530,7 @@ def bare_rows(pairs: Sequence[tuple[Page, Article]], first_id: int) -> Statement
             extractor_version=EXTRACTOR_VERSION,
             fetched_at=fetched,
         )
-        when = values["published"] or values["updated"] or fetched[:10]
-        rowid = sort_key(date.fromisoformat(when), rid)
+        rowid, search = search_entry(rid, values)
         add(
             "articles",
             {"id": rid, **values, "first_seen_at": fetched, "version": 1, "search_rowid": rowid},
@@ -528,34 +540,30 @@ def bare_rows(pairs: Sequence[tuple[Page, Article]], first_id: int) -> Statement
             article_id=rid, version=1, cause="crawl", captured_at=fetched, recorded_at=recorded
         )
         add("article_versions", version)
-        add(
-            "articles_search",
-            {
-                "rowid": rowid,
-                "title": prepare(values["title"]),
-                "body": prepare(values["body_text"]),
-                "site": values["site"] or "",
-                "column_name": prepare(values["column_name"]),
-                "source": prepare(values["source"]),
-                "article_id": rid,
-            },
-        )
+        columns = ("title", "body", "site", "column_name", "source", "article_id")
+        add("articles_search", {"rowid": rowid, **dict(zip(columns, search, strict=True))})
     return [tables[t] for t in ("pages", "articles", "article_versions", "articles_search")]
 
 
 @dataclass
 class IngestResult:
     n: int
-    ours_s: float = 0.0
-    batched_s: float | None = None
-    bare_s: float = 0.0
+    ours_s: float = 0.0  # save_article, one transaction each
+    grouped_s: float = 0.0  # save_article, GROUP of them per transaction()
+    batched_s: float = 0.0  # save_articles, CHUNK per call
+    bare_s: float = 0.0  # the floor: executemany of the rows in the order they came
+    sorted_s: float = 0.0  # the same, the search rows sorted by rowid within each 1,000
     build_s: float = 0.0
-    batched_note: str = ""
     counts_equal: bool = False
     rows_equal: bool = False
 
-    def rate(self, seconds: float | None) -> float | None:
-        return self.n / seconds if seconds else None
+    def paths(self) -> list[tuple[str, float]]:
+        """(label, seconds) of our three ways of writing, per-article commits first."""
+        return [
+            ("`save_article`, one transaction each", self.ours_s),
+            (f"`save_article`, {GROUP} per `transaction()`", self.grouped_s),
+            (f"`save_articles`, {CHUNK:,} per call", self.batched_s),
+        ]
 
 
 def same_rows(a: sqlite3.Connection, b: sqlite3.Connection, n: int) -> bool:
@@ -578,25 +586,22 @@ def same_rows(a: sqlite3.Connection, b: sqlite3.Connection, n: int) -> bool:
     return True
 
 
+def _fresh(path: Path) -> Archive:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+    return Archive.open(path)
+
+
 def ingest(corpus: Corpus, n: int, workdir: Path, log: Callable[[str], None]) -> IngestResult:
-    ours_path, bare_path = workdir / f"ours-{n}.db", workdir / f"bare-{n}.db"
-    for p in (ours_path, bare_path):
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(p) + suffix).unlink(missing_ok=True)
-    ours = Archive.open(ours_path)
-    bare = Archive.open(bare_path)  # the same schema, tokenizer and pragmas
-    batched: Archive | None = None
+    ours = _fresh(workdir / f"ours-{n}.db")
+    bare = _fresh(workdir / f"bare-{n}.db")  # the same schema, tokenizer and pragmas
+    bare_sorted = _fresh(workdir / f"sorted-{n}.db")
+    grouped = _fresh(workdir / f"grouped-{n}.db")
+    batched = _fresh(workdir / f"batched-{n}.db")
     result = IngestResult(n)
-    if hasattr(Archive, "save_articles"):
-        batched_path = workdir / f"batched-{n}.db"
-        for suffix in ("", "-wal", "-shm"):
-            Path(str(batched_path) + suffix).unlink(missing_ok=True)
-        batched = Archive.open(batched_path)
-        result.batched_s = 0.0
-    else:
-        result.batched_note = "archive.py has no save_articles"
-    conn = bare.conn
-    conn.execute("BEGIN IMMEDIATE")  # the floor: one transaction for everything
+    conn, conn_sorted = bare.conn, bare_sorted.conn
+    for c in (conn, conn_sorted):
+        c.execute("BEGIN IMMEDIATE")  # the floor: one transaction for everything
     started = time.perf_counter()
     for k, start in enumerate(range(0, n, CHUNK)):
         pairs = corpus.batch(start, min(CHUNK, n - start))
@@ -606,6 +611,14 @@ def ingest(corpus: Corpus, n: int, workdir: Path, log: Callable[[str], None]) ->
             for page, article in pairs:
                 ours.save_article(page, article)
             result.ours_s += time.perf_counter() - t0
+
+        def run_grouped(pairs: list[tuple[Page, Article]] = pairs) -> None:
+            t0 = time.perf_counter()
+            for first in range(0, len(pairs), GROUP):
+                with grouped.transaction():
+                    for page, article in pairs[first : first + GROUP]:
+                        grouped.save_article(page, article)
+            result.grouped_s += time.perf_counter() - t0
 
         def run_bare(pairs: list[tuple[Page, Article]] = pairs, first: int = start + 1) -> None:
             t0 = time.perf_counter()
@@ -617,13 +630,20 @@ def ingest(corpus: Corpus, n: int, workdir: Path, log: Callable[[str], None]) ->
             result.build_s += t1 - t0
             result.bare_s += t2 - t1
 
-        def run_batched(pairs: list[tuple[Page, Article]] = pairs) -> None:
-            assert batched is not None and result.batched_s is not None
+        def run_sorted(pairs: list[tuple[Page, Article]] = pairs, first: int = start + 1) -> None:
+            rows = bare_rows(pairs, first)
+            rows[3][1].sort()  # the order the archive writes a transaction's search rows in
             t0 = time.perf_counter()
-            batched.save_articles(pairs)  # type: ignore[attr-defined,unused-ignore]
+            for sql, batch in rows:
+                conn_sorted.executemany(sql, batch)
+            result.sorted_s += time.perf_counter() - t0
+
+        def run_batched(pairs: list[tuple[Page, Article]] = pairs) -> None:
+            t0 = time.perf_counter()
+            batched.save_articles(pairs, cause="crawl")
             result.batched_s += time.perf_counter() - t0
 
-        runs = [run_ours, run_bare] + ([run_batched] if batched is not None else [])
+        runs = [run_ours, run_bare, run_grouped, run_sorted, run_batched]
         # Rotate the order chunk by chunk so no path always runs on a warmer cache.
         for run in runs[k % len(runs) :] + runs[: k % len(runs)]:
             run()
@@ -631,23 +651,35 @@ def ingest(corpus: Corpus, n: int, workdir: Path, log: Callable[[str], None]) ->
         if done % (CHUNK * 10) == 0 or done == n:
             log(
                 f"  ingest {done:,}/{n:,}: ours {done / result.ours_s:,.0f}/s, "
+                f"grouped {done / result.grouped_s:,.0f}/s, "
+                f"batched {done / result.batched_s:,.0f}/s, "
                 f"bare {done / max(result.bare_s, 1e-9):,.0f}/s "
                 f"({time.perf_counter() - started:,.0f} s elapsed)"
             )
     t0 = time.perf_counter()
     conn.execute("COMMIT")
-    result.bare_s += time.perf_counter() - t0
-    ours_counts, bare_counts = ours.counts(), bare.counts()
-    search_rows = [
-        a.conn.execute("SELECT count(*) FROM articles_search").fetchone()[0] for a in (ours, bare)
-    ]
-    result.counts_equal = ours_counts == bare_counts and search_rows[0] == search_rows[1] == n
-    if not result.counts_equal:
-        log(f"  WARNING: row counts differ: ours {ours_counts} bare {bare_counts} {search_rows}")
-    result.rows_equal = same_rows(ours.conn, bare.conn, n)
-    if not result.rows_equal:
-        log("  WARNING: sampled rows of the two archives differ")
-    for archive in (ours, bare) + ((batched,) if batched is not None else ()):
+    t1 = time.perf_counter()
+    conn_sorted.execute("COMMIT")
+    result.bare_s += t1 - t0
+    result.sorted_s += time.perf_counter() - t1
+    archives = (ours, grouped, batched, bare_sorted)
+    bare_counts = bare.counts()
+    bare_search = bare.conn.execute("SELECT count(*) FROM articles_search").fetchone()[0]
+    result.counts_equal = bare_search == n
+    result.rows_equal = True
+    for archive in archives:
+        counts = archive.counts()
+        search = archive.conn.execute("SELECT count(*) FROM articles_search").fetchone()[0]
+        if counts != bare_counts or search != n:
+            result.counts_equal = False
+            log(
+                f"  WARNING: row counts differ: {archive.path} {counts} {search}, bare "
+                f"{bare_counts} {bare_search}"
+            )
+        if not same_rows(archive.conn, bare.conn, n):
+            result.rows_equal = False
+            log(f"  WARNING: sampled rows of {archive.path} and the floor differ")
+    for archive in (*archives, bare):
         archive.close()
     return result
 
@@ -807,8 +839,8 @@ def extraction_check(corpus: Corpus, sample: int = 200) -> tuple[int, int]:
     return same, sample
 
 
-def _compress(pair: tuple[Page, Article]) -> bytes:
-    return zlib.compress(pair[0].body, 6)
+def _compress(pair: tuple[Page, Article], level: int) -> bytes:
+    return zlib.compress(pair[0].body, level)
 
 
 def breakdown(corpus: Corpus, workdir: Path, n: int = 1000) -> dict[str, float]:
@@ -818,10 +850,14 @@ def breakdown(corpus: Corpus, workdir: Path, n: int = 1000) -> dict[str, float]:
     zh = [a for i, (_, a) in enumerate(pairs) if i % 2 == 1]
 
     def per(items: Sequence[Any], fn: Callable[[Any], object]) -> float:
-        t0 = time.perf_counter()
-        for item in items:
-            fn(item)
-        return (time.perf_counter() - t0) / len(items) * 1e6
+        # The best of 3 passes: on a shared machine one pass can land on a busy moment.
+        best = math.inf
+        for _ in range(3):
+            t0 = time.perf_counter()
+            for item in items:
+                fn(item)
+            best = min(best, time.perf_counter() - t0)
+        return best / len(items) * 1e6
 
     def dumps(a: Article) -> None:
         for value in (list(a.paragraphs), dict(a.footer), list(a.footer_lines)):
@@ -832,11 +868,32 @@ def breakdown(corpus: Corpus, workdir: Path, n: int = 1000) -> dict[str, float]:
         prepare(a.body_text)
 
     articles = [a for _, a in pairs]
+    raw = sum(len(p.body) for p, _ in pairs)
+    levels = sorted({ZLIB_LEVEL, 6})
     out = [
-        ("zlib.compress(page, 6) of the ~9 KB raw page", per(pairs, _compress)),
+        (
+            f"zlib.compress(page, {level}) of the ~9 KB raw page"
+            + (" (the archive's level)" if level == ZLIB_LEVEL else ""),
+            per(pairs, functools.partial(_compress, level=level)),
+        )
+        for level in levels
+    ]
+    out += [
+        (
+            f"stored share of the raw page, zlib level {level}",
+            sum(len(zlib.compress(p.body, level)) for p, _ in pairs) / raw,
+        )
+        for level in levels
+    ]
+    out += [
         ("sha256 of the raw page", per(pairs, lambda pa: pa[0].sha256)),
-        ("Article.content_hash", per(articles, lambda a: a.content_hash)),
+        ("Article.content_hash (the model's own way)", per(articles, lambda a: a.content_hash)),
         ("JSON of paragraphs, footer, footer_lines", per(articles, dumps)),
+        (
+            "the archive's column values and content hash, from one JSON encoding "
+            "(`_article_to_row`)",
+            per(articles, article_to_row),
+        ),
         ("`_search.prepare` of title + body, English article", per(en, both)),
         ("`_search.prepare` of title + body, Chinese article", per(zh, both)),
     ]
@@ -855,8 +912,9 @@ def breakdown(corpus: Corpus, workdir: Path, n: int = 1000) -> dict[str, float]:
     # FTS5 keeps a pending in-memory segment only while rowids increase: the date-ordered
     # rowids of articles_search arrive out of order in a crawl.
     search_sql, rows = bare_rows(pairs, 1)[3]
+    arrival = sorted(rows, key=lambda row: row[-1])  # article_id: the order they were saved
     for label, ordered in (
-        ("FTS5 insert, one transaction, rows in arrival order (date rowids)", rows),
+        ("FTS5 insert, one transaction, rows in arrival order (date rowids)", arrival),
         ("FTS5 insert, one transaction, the same rows sorted by rowid", sorted(rows)),
     ):
         archive = Archive.memory()
@@ -870,7 +928,8 @@ def breakdown(corpus: Corpus, workdir: Path, n: int = 1000) -> dict[str, float]:
     # them or one per article (as the crawl commits), in a file like the real archive.
     tables = bare_rows(pairs, 1)
     sqls = [sql for sql, _ in tables]
-    per_article = list(zip(*(rows for _, rows in tables), strict=True))
+    by_article = [rows for _, rows in tables[:3]] + [sorted(tables[3][1], key=lambda r: r[-1])]
+    per_article = list(zip(*by_article, strict=True))
     for label, one_each in (
         ("bare rows, one transaction for all (file)", False),
         ("bare rows, one transaction per article (file)", True),
@@ -999,49 +1058,60 @@ def render(
         "article_versions and articles_search)",
         "",
     ]
+    labels = [label for label, _ in ingests[0].paths()]
     out.append(
-        "| articles | ours: `save_article` | ours: `save_articles` | bare `executemany` "
-        "(floor) | ours / floor | target ≥ 0.70 | floor + building its rows | ours / that |"
+        "| articles | bare `executemany` (floor) | floor, search rows sorted | "
+        + " | ".join(f"ours: {label}" for label in labels)
+        + " | floor + building its rows |"
     )
-    out.append("|---|---|---|---|---|---|---|---|")
+    out.append("|---" * (4 + len(labels)) + "|")
     for r in ingests:
-        ours, bare = r.n / r.ours_s, r.n / r.bare_s
-        built = r.n / (r.bare_s + r.build_s)
-        if r.batched_s:
-            batched = f"{r.n / r.batched_s:,.0f} ({r.bare_s / r.batched_s:.2f} of floor)"
-        else:
-            batched = f"— ({r.batched_note})"
-        ratio = ours / bare
-        out.append(
-            f"| {r.n:,} | {ours:,.0f} | {batched} | {bare:,.0f} | {ratio:.2f} | "
-            f"{'met' if ratio >= INGEST_TARGET else 'missed'} | {built:,.0f} | "
-            f"{ours / built:.2f} |"
-        )
+        cells = [f"{r.n:,}", f"{r.n / r.bare_s:,.0f}", f"{r.n / r.sorted_s:,.0f}"]
+        for _, seconds in r.paths():
+            ratio = r.bare_s / seconds
+            verdict = "met" if ratio >= INGEST_TARGET else "missed"
+            cells.append(
+                f"{r.n / seconds:,.0f} (**{ratio:.2f}** of floor, {verdict}; "
+                f"{r.sorted_s / seconds:.2f} of sorted)"
+            )
+        cells.append(f"{r.n / (r.bare_s + r.build_s):,.0f}")
+        out.append("| " + " | ".join(cells) + " |")
     out.append("")
     out.append(
-        "The floor is a fresh archive made by `Archive.open` (same tables, same FTS5 tokenizer, "
-        "WAL, `synchronous=NORMAL`) filled by `executemany` of the same rows in one "
-        "transaction. Its rows (zlib-compressed page, sha256, JSON, content hash, the search "
-        "index's prepared text and date-ordered rowid) are built outside the timed part, "
-        "because the issue defines the floor as a bare executemany of the same rows; the last "
-        "two columns add that building time back. `save_article` commits one transaction per "
-        "article, as the crawl does. Both run interleaved, 1,000 articles at a time, in one "
-        "process. "
+        "Rates in articles/s; in brackets the share of the floor's rate (target "
+        f"{INGEST_TARGET:.2f}), then of the sorted floor's. The floor is a fresh archive made "
+        "by `Archive.open` (same tables, same FTS5 tokenizer, WAL, `synchronous=NORMAL`) "
+        "filled by `executemany` of the same rows in one transaction, 1,000 articles per "
+        "call, in the order the articles came. The archive writes a transaction's search "
+        "rows sorted by rowid just before it commits, which FTS5 takes faster; the sorted "
+        "floor gets that too (its rows sorted per call, outside the timed part), so it is "
+        "the floor that nothing can beat. The floors' rows (zlib-compressed page, sha256, "
+        "JSON, content hash, the search index's prepared text and date-ordered rowid) are "
+        "built outside the timed part, because the issue defines the floor as a bare "
+        "executemany of the same rows; the last column adds that building time back to the "
+        "floor. `save_article` alone commits one transaction per article; the crawl commits "
+        f"groups of them in one `Archive.transaction()` ({GROUP} here). All five run "
+        "interleaved, 1,000 articles at a time, in one process. "
         + (
-            "Both archives hold the same rows (counts of every table agree, and ~50 sampled "
-            "rows of each, compared column by column)."
+            "The five archives hold the same rows (counts of every table agree, and ~50 "
+            "sampled rows of each, compared column by column)."
             if all(r.counts_equal and r.rows_equal for r in ingests)
-            else "**The two archives do not hold the same rows: the comparison is void.**"
+            else "**The archives do not hold the same rows: the comparison is void.**"
         )
     )
     out += [
         "",
-        "Costs inside `save_article`, measured apart on 1,000 articles (no profiler):",
+        "Costs inside `save_article`, measured apart on 1,000 articles (no profiler; the "
+        "Python work: best of 3 passes):",
         "",
         "| work | µs per article |",
         "|---|---|",
     ]
-    out += [f"| {label} | {us:,.0f} |" for label, us in costs.items() if "tokens" not in label]
+    out += [
+        f"| {label} | {us:,.0f} |"
+        for label, us in costs.items()
+        if "tokens" not in label and "share" not in label
+    ]
     all_sizes = sorted(searches)
     budget_note = (
         f"; a query stops after {budget:.0f} s of timed runs once it has {MIN_RUNS}"
@@ -1139,21 +1209,39 @@ def meaning(
 ) -> str:
     parts = []
     for r in ingests:
-        ratio = r.bare_s / r.ours_s
-        verdict = "meets" if ratio >= INGEST_TARGET else "misses"
-        parts.append(
-            f"**Ingest, {r.n:,} articles: {verdict} the target** (`save_article` at "
-            f"{ratio:.0%} of the floor; ≥ 70 % asked): {r.ours_s / r.n * 1e6:,.0f} µs per "
-            f"article against {r.bare_s / r.n * 1e6:,.0f} µs for the bare executemany. Counting "
-            f"the {r.build_s / r.n * 1e6:,.0f} µs it takes to build the floor's rows, "
-            f"`save_article` runs at {(r.bare_s + r.build_s) / r.ours_s:.0%} of it."
+        met = [label for label, sec in r.paths() if r.bare_s / sec >= INGEST_TARGET]
+        missed = [label for label, sec in r.paths() if r.bare_s / sec < INGEST_TARGET]
+        floor_us, sorted_us = r.bare_s / r.n * 1e6, r.sorted_s / r.n * 1e6
+        sentence = (
+            f"**Ingest, {r.n:,} articles:** the floor takes {floor_us:,.0f} µs per article "
+            f"({sorted_us:,.0f} µs with its search rows sorted). "
         )
-        if r.batched_s:
-            parts.append(
-                f"`save_articles` (one transaction per 1,000) runs at "
-                f"{r.bare_s / r.batched_s:.0%} of the floor."
-            )
-    python_costs = {k: v for k, v in costs.items() if not k.startswith(("FTS5", "bare", "tokens"))}
+        sentence += "; ".join(
+            f"{label} takes {sec / r.n * 1e6:,.0f} µs ({r.bare_s / sec:.0%} of the floor's "
+            f"rate, {r.sorted_s / sec:.0%} of the sorted floor's)"
+            for label, sec in r.paths()
+        )
+        sentence += ". " + (
+            f"The target (≥ {INGEST_TARGET:.0%}) is met by "
+            + " and ".join(met)
+            + (f", missed by {' and '.join(missed)}." if missed else ".")
+            if met
+            else f"No path meets the target (≥ {INGEST_TARGET:.0%})."
+        )
+        sentence += (
+            f" Counting the {r.build_s / r.n * 1e6:,.0f} µs it takes to build the floor's rows, "
+            f"`save_article` with one transaction each runs at "
+            f"{(r.bare_s + r.build_s) / r.ours_s:.0%} of it."
+        )
+        parts.append(sentence)
+    python_costs = {
+        k: v
+        for k, v in costs.items()
+        if not k.startswith(("FTS5", "bare", "tokens", "stored share"))
+        and not (k.startswith("zlib") and "archive's level" not in k)
+        # Measured for comparison; the archive does this work inside `_article_to_row`.
+        and not k.startswith(("Article.content_hash", "JSON of"))
+    }
     top, top_us = max(python_costs.items(), key=lambda kv: kv[1])
     one = costs["bare rows, one transaction for all (file)"]
     each = costs["bare rows, one transaction per article (file)"]
@@ -1161,10 +1249,39 @@ def meaning(
     ordered = next(v for k, v in costs.items() if "sorted by rowid" in k)
     parts.append(
         "Where the time goes (costs table): building the rows, which the floor is spared; its "
-        f"largest item is {top} ({top_us:,.0f} µs). Committing once per article, as the crawl "
-        f"does, costs {each:,.0f} µs per article against {one:,.0f} µs for the same rows in one "
-        "transaction: every commit writes its pages to the WAL and flushes a new FTS5 segment."
+        f"largest item is {top} ({top_us:,.0f} µs). Committing once per article costs "
+        f"{each:,.0f} µs per article against {one:,.0f} µs for the same rows in one "
+        "transaction: every commit writes its pages to the WAL and flushes a new FTS5 segment, "
+        "which is why the crawl commits a group of URLs at a time."
     )
+    if arrival > 1.3 * ordered:
+        parts.append(
+            "A transaction's search rows are written sorted by rowid just before it commits: "
+            "the date-ordered rowids arrive out of order, and FTS5 keeps its pending segment in "
+            f"memory only while they increase ({arrival:,.0f} µs a row in arrival order against "
+            f"{ordered:,.0f} µs sorted). The floor, as the issue defines it, takes the rows in "
+            "the order they came; against the sorted floor, which has that gain too, the "
+            "shares are the last figure in each cell. A lone `save_article` has a single row "
+            "to write and gains nothing."
+        )
+    levels = sorted(
+        (int(k.split()[-1]), v) for k, v in costs.items() if k.startswith("stored share")
+    )
+    speeds = {
+        int(k.split("(page, ")[1].split(")")[0]): v
+        for k, v in costs.items()
+        if k.startswith("zlib.compress")
+    }
+    if len(levels) > 1:
+        parts.append(
+            "Raw pages are compressed at zlib level "
+            f"{ZLIB_LEVEL}: "
+            + ", ".join(
+                f"level {lv} takes {speeds[lv]:,.0f} µs and keeps {share:.1%} of the bytes"
+                for lv, share in levels
+            )
+            + "."
+        )
     zh_tokens, en_tokens = costs["tokens per Chinese article"], costs["tokens per English article"]
     floor_notes = [
         f"Chinese text is indexed one token per character ({zh_tokens:,.0f} tokens an article "
@@ -1172,12 +1289,6 @@ def meaning(
     ]
     if any("stored copy" in g for info in size_info.values() for g in info["groups"]):
         floor_notes.append("the FTS5 table keeps its own copy of the prepared text")
-    if arrival > 1.3 * ordered:
-        floor_notes.append(
-            "the date-ordered search rowids arrive out of order, so FTS5 flushes its pending "
-            f"segment on almost every row ({arrival:,.0f} µs a row against {ordered:,.0f} µs "
-            "for the same rows sorted by rowid)"
-        )
     parts.append(
         "The floor itself is far above the 140 µs anchor for a 5 KB English article: "
         + "; ".join(floor_notes)
@@ -1265,7 +1376,12 @@ def main(argv: list[str] | None = None) -> int:
             ingests.append(ingest(corpus, n, workdir, log))
             size_info[n] = sizes(workdir / f"ours-{n}.db", n)
             if not args.keep:
-                for name in (f"bare-{n}.db", f"batched-{n}.db"):
+                for name in (
+                    f"bare-{n}.db",
+                    f"sorted-{n}.db",
+                    f"grouped-{n}.db",
+                    f"batched-{n}.db",
+                ):
                     for suffix in ("", "-wal", "-shm"):
                         Path(str(workdir / name) + suffix).unlink(missing_ok=True)
             log(f"  {size_info[n]['per_article']:,.0f} bytes/article; searching")

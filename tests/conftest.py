@@ -1,18 +1,21 @@
 """Shared fixtures, and the guard that keeps every test on this machine.
 
-The guard wraps ``socket.socket.connect`` (and ``connect_ex``, ``getaddrinfo``) for the whole
-session: a connection to anything but a loopback address fails the test at once, so a broken
-redirect or SSRF check cannot reach out, whatever the code under test does.
+The guard wraps ``socket.socket.connect`` (and ``connect_ex``) for the whole session: a
+connection to anything but a loopback address fails the test at once, so a broken redirect or
+SSRF check cannot reach out, whatever the code under test does. It lives in
+``tests/_guard/sitecustomize.py``, which every Python process a test starts (the CLI, the
+crawl's fetch process) also imports at start-up through ``PYTHONPATH``.
 """
 
 from __future__ import annotations
 
-import ipaddress
+import importlib.util
 import json
+import os
 import shutil
-import socket
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -20,47 +23,39 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "fixtures"
 SITE = FIXTURES / "site"
+GUARD_DIR = Path(__file__).resolve().parent / "_guard"
 
 
-class OffMachineConnectionError(AssertionError):
-    """A test tried to connect to an address that is not on this machine."""
+def _load_guard() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("_socket_guard", GUARD_DIR / "sitecustomize.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def _is_loopback(address: Any) -> bool:
-    if isinstance(address, tuple):
-        host = address[0]
-    else:  # AF_UNIX paths are local by definition
-        return isinstance(address, str | bytes)
-    try:
-        return ipaddress.ip_address(str(host).split("%")[0]).is_loopback
-    except ValueError:
-        return False
-
-
-_real_connect = socket.socket.connect
-_real_connect_ex = socket.socket.connect_ex
-
-
-def _guarded_connect(self: socket.socket, address: Any) -> None:
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-        raise OffMachineConnectionError(f"test tried to connect off loopback: {address!r}")
-    return _real_connect(self, address)
-
-
-def _guarded_connect_ex(self: socket.socket, address: Any) -> int:
-    if self.family in (socket.AF_INET, socket.AF_INET6) and not _is_loopback(address):
-        raise OffMachineConnectionError(f"test tried to connect off loopback: {address!r}")
-    return _real_connect_ex(self, address)
+_guard = _load_guard()
+OffMachineConnectionError = _guard.OffMachineConnectionError
+_saved_pythonpath: str | None = None
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    socket.socket.connect = _guarded_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _guarded_connect_ex  # type: ignore[method-assign]
+    global _saved_pythonpath
+    _guard.install()
+    # Python processes started by tests (the CLI, the crawl's fetch process) import the same
+    # guard at start-up, as sitecustomize.
+    _saved_pythonpath = os.environ.get("PYTHONPATH")
+    os.environ["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(GUARD_DIR), _saved_pythonpath or "") if p
+    )
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    socket.socket.connect = _real_connect  # type: ignore[method-assign]
-    socket.socket.connect_ex = _real_connect_ex  # type: ignore[method-assign]
+    _guard.uninstall()
+    if _saved_pythonpath is None:
+        os.environ.pop("PYTHONPATH", None)
+    else:
+        os.environ["PYTHONPATH"] = _saved_pythonpath
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -14,7 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from portal_archive import Archive, Article, Fetcher, Page, Settings, crawl, load_profile
-from portal_archive._schema import MIGRATIONS
+from portal_archive._schema import MIGRATIONS, index_article
 from portal_archive.cli import app
 from portal_archive.crawl import fetch_hosts
 from portal_archive.history import diff_articles
@@ -279,3 +279,88 @@ def test_old_schema_archive_upgrades_in_place(tmp_path: Path) -> None:
         assert version.version == 1 and version.article.title == "四川省政府"
         assert [h.url for h in archive.search("四川")] == ["https://x.gov.cn/1"]
         assert archive.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_previous_release_archive_gains_the_new_article_fields(tmp_path: Path) -> None:
+    """An archive of the release before migration 004 (its articles without subtitle, author,
+    images, document or date provenance) upgrades, reads back as before, and stores them."""
+    path = tmp_path / "prev.db"
+    names = [name for name, _ in MIGRATIONS]
+    previous = names.index("004_article_provenance")
+    with Archive.memory() as scratch:
+        fresh_columns = {r[1] for r in scratch.conn.execute("PRAGMA table_info(articles)")}
+    conn = sqlite3.connect(path, isolation_level=None)
+    conn.execute("CREATE TABLE schema_migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+    conn.execute("BEGIN")
+    for name, step in MIGRATIONS[:previous]:
+        step(conn)
+        conn.execute("INSERT INTO schema_migrations VALUES (?, '2025-01-01')", [name])
+    conn.execute(
+        "INSERT INTO pages (url, fetch_url, final_url, status, headers, body, size, sha256,"
+        " fetched_at, last_seen_at) VALUES ('https://x.gov.cn/1', 'u', 'u', 200, '[]', ?, 3,"
+        " 'abc', '2025-01-02T00:00:00+00:00', '2025-01-02T00:00:00+00:00')",
+        [zlib.compress(b"abc", 6)],
+    )
+    old = Article(
+        url="https://x.gov.cn/1",
+        title="四川省政府",
+        published=date(2025, 1, 2),
+        paragraphs=("会议内容",),
+        site="zh",
+        attachments=(),
+    )
+    conn.execute(
+        "INSERT INTO articles (url, site, title, published, paragraphs, body_text, footer,"
+        " footer_lines, content_hash, page_id, extractor_version, first_seen_at, fetched_at,"
+        " search_rowid) VALUES ('https://x.gov.cn/1', 'zh', '四川省政府', '2025-01-02',"
+        " '[\"会议内容\"]', '会议内容', '{}', '[]', ?, 1, '0.1.0', '2025-01-02', '2025-01-02',"
+        " NULL)",
+        [old.content_hash],
+    )
+    conn.execute(
+        "INSERT INTO article_versions (article_id, version, title, published, paragraphs,"
+        " body_text, footer, footer_lines, content_hash, page_id, extractor_version, cause,"
+        " captured_at, recorded_at) VALUES (1, 1, '四川省政府', '2025-01-02', '[\"会议内容\"]',"
+        " '会议内容', '{}', '[]', ?, 1, '0.1.0', 'crawl', '2025-01-02', '2025-01-02')",
+        [old.content_hash],
+    )
+    index_article(conn, 1)  # as the previous release indexed it
+    conn.execute("COMMIT")
+    before = {r[1] for r in conn.execute("PRAGMA table_info(articles)")}
+    conn.close()
+    assert "author" not in before and fresh_columns - before  # really the previous schema
+
+    with Archive.open(path) as archive:
+        assert archive.pending_migrations() == []
+        assert {r[1] for r in archive.conn.execute("PRAGMA table_info(articles)")} == (
+            fresh_columns
+        )
+        stored = archive.get_article(1)
+        assert stored is not None and stored.article == old
+        assert [v.article for v in archive.versions(1)] == [old]
+        # The hash of what an old article says holds while the new fields are empty; a
+        # subtitle or an author is more that it says, so a new version.
+        assert archive.save_article(_capture(old.url), old) == "unchanged"
+        richer = Article.from_dict(
+            {**old.to_dict(), "subtitle": "副标题", "author": "记者", "encoding_reason": "meta"}
+        )
+        assert archive.save_article(_capture(old.url), richer) == "changed"
+        again = archive.get_article(1)
+        assert again is not None and again.article == richer and again.version == 2
+        assert [v.article for v in archive.versions(1)] == [old, richer]
+        assert [h.url for h in archive.search("会议")] == ["https://x.gov.cn/1"]
+        assert archive.conn.execute("SELECT count(*) FROM articles_search").fetchone()[0] == 1
+        assert archive.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def _capture(url: str | None) -> Page:
+    assert url is not None
+    return Page(
+        url=url,
+        fetch_url=url,
+        final_url=url,
+        status=200,
+        headers=(),
+        body=b"abc",
+        fetched_at=datetime(2025, 1, 9, tzinfo=UTC),
+    )

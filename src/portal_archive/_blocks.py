@@ -17,14 +17,30 @@ from .models import Page
 
 __all__ = ["Refusal", "detect_refusal"]
 
-# Matched against the lower-cased head of the page: a case-insensitive 14-way alternation
-# over 64 KB cost ~2.5 ms a page, this costs ~0.3 ms.
-_CHALLENGE_MARKERS: Final = re.compile(
-    rb"__jsl_clearance|\$_ts\s*=|_incapsula_resource|cf-browser-verification|challenge-platform"
-    rb"|cf_chl_opt|/cdn-cgi/challenge|acw_sc__v2|waf_sc|yunsuo_session|document\.cookie\s*=.{0,200}"
-    rb"location\.(?:reload|href)|please enable javascript and cookies|"
-    rb"\xe8\xaf\xb7\xe5\xbc\x80\xe5\x90\xaf javascript",  # 请开启 JavaScript
-    re.DOTALL,
+# Looked for in the lower-cased head of the page. Plain substrings are searched with
+# ``bytes.__contains__`` (C, a few µs each over 32 KB); the two markers that need a pattern are
+# matched only when their literal start is there. One regex alternation of all of them cost
+# 0.42 ms on a 20 KB page (the engine tries every alternative at every position); with this,
+# all of detect_refusal takes 0.18 ms there (bench_crawl.py stage costs).
+_CHALLENGE_LITERALS: Final = (
+    b"__jsl_clearance",
+    b"_incapsula_resource",
+    b"cf-browser-verification",
+    b"challenge-platform",
+    b"cf_chl_opt",
+    b"/cdn-cgi/challenge",
+    b"acw_sc__v2",
+    b"waf_sc",
+    b"yunsuo_session",
+    b"please enable javascript and cookies",
+    "请开启 javascript".encode(),
+)
+_CHALLENGE_PATTERNS: Final = (
+    (b"$_ts", re.compile(rb"\$_ts\s*=")),
+    (
+        b"document.cookie",
+        re.compile(rb"document\.cookie\s*=.{0,200}location\.(?:reload|href)", re.DOTALL),
+    ),
 )
 _LOGIN_PATH: Final = re.compile(
     r"/(?:login|logon|signin|sign-in|passport|sso|cas/login|auth|captcha|verify|yzm)(?:[/._?]|$)",
@@ -54,7 +70,7 @@ def detect_refusal(page: Page) -> Refusal | None:
     if page.status in (202, 412, 521) and _SCRIPT.search(head):
         return Refusal("challenge", f"HTTP {page.status} with a script: an anti-bot challenge")
     # Challenge pages are small; a long page with such a word in it is an article about them.
-    if len(body) < 256 * 1024 and _CHALLENGE_MARKERS.search(head[: _SMALL * 2].lower()):
+    if len(body) < 256 * 1024 and _has_challenge_marker(head[: _SMALL * 2].lower()):
         return Refusal("challenge", "the page is an anti-bot JavaScript challenge")
     requested, final = urlsplit(page.fetch_url), urlsplit(page.final_url)
     if final.path != requested.path and _LOGIN_PATH.search(final.path):
@@ -63,3 +79,9 @@ def detect_refusal(page: Page) -> Refusal | None:
     if _SOFT_404.search(text):
         return Refusal("not_found", "the page says it does not exist (a soft 404)")
     return None
+
+
+def _has_challenge_marker(lowered: bytes) -> bool:
+    if any(marker in lowered for marker in _CHALLENGE_LITERALS):
+        return True
+    return any(start in lowered and p.search(lowered) for start, p in _CHALLENGE_PATTERNS)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import sqlite3
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any, Final
 
 from ._search import prepare, sort_key
 
-__all__ = ["MIGRATIONS", "index_article"]
+__all__ = ["MIGRATIONS", "SEARCH_INSERT", "index_article", "search_entry"]
 
 
 def _run_script(conn: sqlite3.Connection, script: str) -> None:
@@ -110,6 +110,32 @@ def _m001_initial(conn: sqlite3.Connection) -> None:
     )
 
 
+#: The search index's row of an article, written with the values ``search_entry`` gives.
+SEARCH_INSERT: Final = (
+    "INSERT INTO articles_search (rowid, title, body, site, column_name, source, article_id)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def search_entry(article_id: int, values: Mapping[str, Any]) -> tuple[int, tuple[Any, ...]]:
+    """An article's row in the search index: its rowid (the article's date, then its id) and
+    the columns after it in ``SEARCH_INSERT``, text prepared for the tokenizer."""
+    when = (
+        values.get("published")
+        or values.get("updated")
+        or (str(values.get("first_seen_at") or values.get("fetched_at") or "")[:10] or None)
+    )
+    rowid = sort_key(date.fromisoformat(when) if when else None, article_id)
+    return rowid, (
+        prepare(values.get("title")),
+        prepare(values.get("body_text")),
+        values.get("site") or "",
+        prepare(values.get("column_name")),
+        prepare(values.get("source")),
+        article_id,
+    )
+
+
 def index_article(
     conn: sqlite3.Connection,
     article_id: int,
@@ -141,25 +167,8 @@ def index_article(
         old_rowid = row[8]
     if old_rowid is not None:
         conn.execute("DELETE FROM articles_search WHERE rowid = ?", [old_rowid])
-    when = (
-        values.get("published")
-        or values.get("updated")
-        or (str(values.get("first_seen_at") or values.get("fetched_at") or "")[:10] or None)
-    )
-    rowid = sort_key(date.fromisoformat(when) if when else None, article_id)
-    conn.execute(
-        "INSERT INTO articles_search (rowid, title, body, site, column_name, source, article_id)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            rowid,
-            prepare(values.get("title")),
-            prepare(values.get("body_text")),
-            values.get("site") or "",
-            prepare(values.get("column_name")),
-            prepare(values.get("source")),
-            article_id,
-        ],
-    )
+    rowid, columns = search_entry(article_id, values)
+    conn.execute(SEARCH_INSERT, [rowid, *columns])
     conn.execute("UPDATE articles SET search_rowid = ? WHERE id = ?", [rowid, article_id])
 
 
@@ -283,9 +292,33 @@ def _m003_frontier_and_attachments(conn: sqlite3.Connection) -> None:
     )
 
 
+def _m004_article_provenance(conn: sqlite3.Connection) -> None:
+    # The Article's fields added after 0.1: what the page says of itself (subtitle, author,
+    # images as a JSON list of {url, caption}, the information-disclosure header as a JSON
+    # object) and where each date and the encoding came from (``published_source`` names the
+    # layer and tag, ``published_raw`` keeps the string read). Versions keep them too, so
+    # every version gives back the Article it stored. ALTER TABLE appends its text to the
+    # stored CREATE statement, so the comments live here rather than in the SQL.
+    columns = (
+        "subtitle TEXT",
+        "author TEXT",
+        "images TEXT NOT NULL DEFAULT '[]'",
+        "document TEXT NOT NULL DEFAULT '{}'",
+        "published_source TEXT",
+        "published_raw TEXT",
+        "updated_source TEXT",
+        "updated_raw TEXT",
+        "encoding_reason TEXT",
+    )
+    for table in ("articles", "article_versions"):
+        for column in columns:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column}")
+
+
 #: Applied in order. Never edit a released migration: add the next one.
 MIGRATIONS: Final[tuple[tuple[str, Callable[[sqlite3.Connection], None]], ...]] = (
     ("001_initial", _m001_initial),
     ("002_versions_and_search", _m002_versions_and_search),
     ("003_frontier_and_attachments", _m003_frontier_and_attachments),
+    ("004_article_provenance", _m004_article_provenance),
 )

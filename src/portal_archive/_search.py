@@ -16,9 +16,11 @@ from typing import Final
 __all__ = ["clean_snippet", "fts_query", "prepare", "sort_key", "MARK_START", "MARK_END"]
 
 _FENCE: Final = "\u2009"
-# Han (with extensions), kana, Hangul: scripts written without spaces between words.
+# Han (with extensions), kana, Hangul: scripts written without spaces between words. The
+# common Han block comes first: the regex engine tries the ranges in order for every character.
+# The group makes ``split`` return the runs at the odd indexes.
 _CJK_RUN: Final = re.compile(
-    "[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0003134f]+"
+    "([\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\u3040-\u30ff\uac00-\ud7af\U00020000-\U0003134f]+)"
 )
 _TERM: Final = re.compile(r'"[^"]*"|\S+')
 MARK_START: Final = "\x02"
@@ -30,14 +32,14 @@ _DAY_SHIFT: Final = 24
 
 def prepare(text: str | None) -> str:
     """Text as the search index stores it: each CJK character fenced off."""
-    # One callback per run of CJK characters, the fencing done by str.join (in C): one
-    # substitution per character cost ~3 ms for a 5 KB Chinese article.
-    return _CJK_RUN.sub(_fence_run, text or "")
-
-
-def _fence_run(match: re.Match[str]) -> str:
-    run = match.group()
-    return _FENCE + _FENCE.join(run) + _FENCE
+    if not text or text.isascii():
+        return text or ""  # most English text: no regex scan at all (~130 µs for 5 KB)
+    # Split into runs and fence each with str.join (in C): one substitution per character
+    # cost ~3 ms for a 5 KB Chinese article, and a callback per run 25 % more than this.
+    parts = _CJK_RUN.split(text)
+    fence = _FENCE.join
+    parts[1::2] = [_FENCE + fence(run) + _FENCE for run in parts[1::2]]
+    return "".join(parts)
 
 
 def sort_key(day: date | None, article_id: int) -> int:

@@ -3,7 +3,9 @@ failures and runs. Owns every line of SQL. Never imports httpx or selectolax.
 
 Writes go through ``Archive.transaction()``, which opens ``BEGIN IMMEDIATE``: a deferred
 transaction that later needs the write lock fails at once with "database is locked" in WAL
-mode instead of waiting (sqlite-utils' own ``atomic()`` issues a deferred ``BEGIN``).
+mode instead of waiting (sqlite-utils' own ``atomic()`` issues a deferred ``BEGIN``). It nests:
+a caller can wrap several writes (``save_article``, ``complete_link`` …) in one transaction and
+commit them together, each inner one a savepoint.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ from urllib.parse import urlsplit
 
 import sqlite_utils
 
-from ._schema import MIGRATIONS, index_article
+from ._schema import MIGRATIONS, SEARCH_INSERT, search_entry
 from ._search import MARK_END, MARK_START, clean_snippet, column_filter, day_bounds, fts_query
 from ._version import __version__ as _VERSION
 from .errors import ArchiveError, ArchiveLockedError
-from .models import Article, CrawlReport, Failure, Link, Page
+from .models import _ADDED_LATER, _NOT_CONTENT, Article, CrawlReport, Failure, Link, Page
 from .urls import canonicalize_url
 
 __all__ = ["Archive", "ArticleVersion", "Change", "SaveResult", "SearchHit", "StoredArticle"]
@@ -35,6 +37,9 @@ __all__ = ["Archive", "ArticleVersion", "Change", "SaveResult", "SearchHit", "St
 SaveResult = Literal["new", "unchanged", "changed"]
 
 EXTRACTOR_VERSION: Final = _VERSION
+#: zlib level of the raw pages: level 1 takes about two thirds of the time of level 6 on a
+#: 9 KB page and stores ~5 % more (BENCHMARKS.md). Any level reads back as "zlib".
+_ZLIB_LEVEL: Final = 1
 
 
 def _capture(page_id: int, final_url: str, status: int, sha256: str) -> dict[str, Any]:
@@ -164,6 +169,12 @@ class Archive:
         #: ``links_added``, ``before_commit``, ``after_commit`` …): the crash tests kill the
         #: process there to prove that no instant loses or duplicates anything.
         self.write_hook: Callable[[str], None] | None = None
+        self._depth = 0  # transaction() nesting: 0 outside, 1 in the outer one
+        # Search index rows of this transaction (rowid -> columns), written sorted by rowid
+        # just before it commits: FTS5 keeps its pending segment in memory only while rowids
+        # increase, and the date-ordered rowids of a crawl arrive out of order (each out-of-
+        # order row flushed a segment: twice the time per row, BENCHMARKS.md).
+        self._search_rows: dict[int, tuple[Any, ...]] = {}
 
     @classmethod
     def open(
@@ -269,18 +280,58 @@ class Archive:
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """A write transaction that holds the write lock from its first statement."""
+        """A write transaction that holds the write lock from its first statement.
+
+        Re-entrant: inside another ``transaction()`` it is a savepoint, so an exception undoes
+        the inner block's writes alone (and propagates), and what it wrote is committed with
+        the outer transaction. ``before_commit`` and ``after_commit`` are reached by the outer
+        one only, since only it commits. Search index rows are written just before the commit,
+        so a search on this connection inside the transaction does not see them yet.
+        """
+        if self._depth:
+            with self._errors(), self._savepoint():
+                yield
+            return
         with self._errors():
             self.conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield
+                self._write_search_rows()
                 self._reached("before_commit")
+                self.conn.execute("COMMIT")
             except BaseException:
+                self._search_rows.clear()
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
-            self.conn.execute("COMMIT")
+            finally:
+                self._depth = 0
             self._reached("after_commit")
+
+    @contextlib.contextmanager
+    def _savepoint(self) -> Iterator[None]:
+        name = f"nested_{self._depth}"
+        self.conn.execute(f"SAVEPOINT {name}")
+        pending = dict(self._search_rows)
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._search_rows = pending
+            if self.conn.in_transaction:  # an I/O error may have ended it already
+                self.conn.execute(f"ROLLBACK TO {name}")
+                self.conn.execute(f"RELEASE {name}")
+            raise
+        finally:
+            self._depth -= 1
+        self.conn.execute(f"RELEASE {name}")
+
+    def _write_search_rows(self) -> None:
+        if self._search_rows:
+            rows = [(rowid, *columns) for rowid, columns in sorted(self._search_rows.items())]
+            self._search_rows.clear()
+            self.conn.executemany(SEARCH_INSERT, rows)
 
     def _reached(self, point: str) -> None:
         if self.write_hook is not None:
@@ -357,7 +408,7 @@ class Archive:
                 page.status,
                 json.dumps(page.headers),
                 page.content_type or None,
-                zlib.compress(page.body, 6),
+                zlib.compress(page.body, _ZLIB_LEVEL),
                 len(page.body),
                 sha,
                 fetched,
@@ -381,7 +432,8 @@ class Archive:
         self, items: Iterable[tuple[Page, Article]], *, cause: str = "import"
     ) -> list[SaveResult]:
         """``save_article`` for many pages in one transaction: all are stored, or none.
-        For bulk loads (imports, benchmarks); a crawl commits each article on its own."""
+        For bulk loads (imports, benchmarks). The same as ``save_article`` calls inside one
+        ``transaction()``, without a savepoint per article."""
         with self.transaction():
             return [self._save_article(page, article, cause) for page, article in items]
 
@@ -393,7 +445,8 @@ class Archive:
             "SELECT id, content_hash, version, gone_at, search_rowid FROM articles WHERE url = ?",
             [article.url],
         ).fetchone()
-        content_hash = article.content_hash
+        values = _article_to_row(article)
+        content_hash = values.pop("content_hash")
         if row and row[1] == content_hash:
             if row[3] is not None:  # it is back
                 self.conn.execute(
@@ -401,7 +454,6 @@ class Archive:
                 )
             return "unchanged"
         fetched = page.fetched_at.isoformat()
-        values = _article_to_row(article)
         values.update(
             content_hash=content_hash,
             page_id=page_id,
@@ -411,14 +463,37 @@ class Archive:
         outcome: SaveResult
         if row:
             article_id, version, outcome = int(row[0]), int(row[2]) + 1, "changed"
-            # Changes are rare: sqlite-utils' convenience costs nothing that matters here.
-            self.db.table("articles").update(
-                article_id, {**values, "version": version, "gone_at": None, "gone_status": None}
+            self._unindex(row[4])
+            search_rowid, search_row = search_entry(article_id, values)
+            changes = {
+                **values,
+                "version": version,
+                "gone_at": None,
+                "gone_status": None,
+                "search_rowid": search_rowid,
+            }
+            self.conn.execute(
+                f"UPDATE articles SET {', '.join(f'{k} = ?' for k in changes)} WHERE id = ?",
+                [*changes.values(), article_id],
             )
         else:
             version, outcome = 1, "new"
-            article_id = _insert(
-                self.conn, "articles", {**values, "first_seen_at": fetched, "version": 1}
+            # The id SQLite would pick (max + 1), taken up front so that the search rowid,
+            # which embeds it, goes in with the row: a second UPDATE rewrote the ~12 KB row.
+            article_id = int(
+                self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM articles").fetchone()[0]
+            )
+            search_rowid, search_row = search_entry(article_id, values)
+            _insert(
+                self.conn,
+                "articles",
+                {
+                    "id": article_id,
+                    **values,
+                    "first_seen_at": fetched,
+                    "version": 1,
+                    "search_rowid": search_rowid,
+                },
             )
         version_row = {k: v for k, v in values.items() if k not in _NOT_VERSIONED}
         version_row.update(
@@ -429,8 +504,16 @@ class Archive:
             recorded_at=_now(),
         )
         _insert(self.conn, "article_versions", version_row)
-        index_article(self.conn, article_id, old_rowid=row[4] if row else None, values=values)
+        self._search_rows[search_rowid] = search_row
         return outcome
+
+    def _unindex(self, search_rowid: int | None) -> None:
+        """Take an article's current row out of the search index (or out of the rows this
+        transaction has yet to write)."""
+        if search_rowid is None:
+            return
+        if self._search_rows.pop(search_rowid, None) is None:
+            self.conn.execute("DELETE FROM articles_search WHERE rowid = ?", [search_rowid])
 
     def begin_crawl(
         self, site: str, starts: Iterable[Link], started_at: datetime
@@ -984,25 +1067,59 @@ _NOT_VERSIONED: Final = frozenset({"url", "site", "fetched_at"})
 def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
     """A plain INSERT of one row; the statement text repeats, so SQLite's statement cache
     keeps it compiled (sqlite-utils would re-read the table's columns on every call)."""
-    columns = ", ".join(values)
-    marks = ", ".join("?" * len(values))
-    cursor = conn.execute(
-        f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
-    )
+    key = (table, *values)
+    sql = _INSERTS.get(key)
+    if sql is None:
+        columns = ", ".join(values)
+        marks = ", ".join("?" * len(values))
+        sql = _INSERTS[key] = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
+    cursor = conn.execute(sql, list(values.values()))
     return int(cursor.lastrowid or 0)
 
 
+_INSERTS: dict[tuple[str, ...], str] = {}
+
+
+#: The Article's stored columns (``column_name`` is its ``column``), in SELECT order.
+_ARTICLE_COLUMNS: Final = (
+    "title",
+    "published",
+    "updated",
+    "paragraphs",
+    "footer",
+    "footer_lines",
+    "language",
+    "encoding",
+    "column_name",
+    "source",
+    "attachments",
+    "subtitle",
+    "author",
+    "images",
+    "document",
+    "published_source",
+    "published_raw",
+    "updated_source",
+    "updated_raw",
+    "encoding_reason",
+)
+#: Stored as JSON text.
+_JSON_COLUMNS: Final = frozenset(
+    {"paragraphs", "footer", "footer_lines", "attachments", "images", "document"}
+)
+_N: Final = len(_ARTICLE_COLUMNS)
+
 _STORED_SELECT: Final = (
-    "SELECT a.id, a.url, a.site, a.title, a.published, a.updated, a.paragraphs, a.footer,"
-    " a.footer_lines, a.language, a.encoding, a.column_name, a.source, a.attachments,"
-    " a.fetched_at, a.first_seen_at, a.page_id, p.final_url, p.status, p.sha256, a.version,"
+    "SELECT a.id, a.url, a.site, "
+    + ", ".join(f"a.{c}" for c in _ARTICLE_COLUMNS)
+    + ", a.fetched_at, a.first_seen_at, a.page_id, p.final_url, p.status, p.sha256, a.version,"
     " a.gone_at"
     " FROM articles a JOIN pages p ON p.id = a.page_id"
 )
 _VERSION_SELECT: Final = (
-    "SELECT v.article_id, v.version, a.url, a.site, v.title, v.published, v.updated,"
-    " v.paragraphs, v.footer, v.footer_lines, v.language, v.encoding, v.column_name, v.source,"
-    " v.attachments, v.cause, v.captured_at, v.recorded_at, v.page_id, p.final_url, p.status,"
+    "SELECT v.article_id, v.version, a.url, a.site, "
+    + ", ".join(f"v.{c}" for c in _ARTICLE_COLUMNS)
+    + ", v.cause, v.captured_at, v.recorded_at, v.page_id, p.final_url, p.status,"
     " p.sha256, v.extractor_version"
     " FROM article_versions v JOIN articles a ON a.id = v.article_id"
     " JOIN pages p ON p.id = v.page_id"
@@ -1010,64 +1127,78 @@ _VERSION_SELECT: Final = (
 
 
 def _article_to_row(article: Article) -> dict[str, Any]:
+    """The article's column values, and its ``content_hash`` under that key.
+
+    The hash is ``Article.content_hash`` (tests/test_archive_fields.py checks they agree),
+    computed here from the JSON the row needs anyway: the paragraphs are encoded once, and
+    ``body_text``, their join by newlines, is the join of their encodings by an escaped
+    newline (JSON escapes a string character by character). That halves the JSON work of a
+    save (~5 KB of text encoded once instead of three times)."""
     data = article.to_dict()
-    return {
-        "url": data["url"],
-        "site": data["site"],
-        "title": data["title"],
-        "published": data["published"],
-        "updated": data["updated"],
-        "paragraphs": json.dumps(data["paragraphs"], ensure_ascii=False),
-        "body_text": data["body_text"],
-        "footer": json.dumps(data["footer"], ensure_ascii=False),
-        "footer_lines": json.dumps(data["footer_lines"], ensure_ascii=False),
-        "language": data["language"],
-        "encoding": data["encoding"],
-        "column_name": data["column"],
-        "source": data["source"],
-        "attachments": json.dumps(data["attachments"], ensure_ascii=False),
+    paragraphs = [_encode_str(p) for p in data["paragraphs"]]
+    row: dict[str, Any] = {"url": data["url"], "site": data["site"]}
+    for column in _ARTICLE_COLUMNS:
+        key = "column" if column == "column_name" else column
+        if column == "paragraphs":
+            row["paragraphs"] = "[" + ", ".join(paragraphs) + "]"
+            row["body_text"] = data["body_text"]
+        elif column in _JSON_COLUMNS:
+            # Stored in the Article's own key order (the hash sorts them).
+            row[column] = _STORED_JSON.encode(data[key])
+        else:
+            row[column] = data[key]
+    hashed = {
+        key: value
+        for key, value in data.items()
+        if key not in _NOT_CONTENT and (value or key not in _ADDED_LATER)
     }
+    pieces = []
+    for key in sorted(hashed):
+        if key == "paragraphs":
+            encoded = row["paragraphs"]
+        elif key == "body_text":
+            encoded = '"' + "\\n".join(p[1:-1] for p in paragraphs) + '"'
+        else:
+            encoded = _hash_json(hashed[key])
+        pieces.append(f'"{key}": {encoded}')  # the keys are identifiers: nothing to escape
+    blob = "{" + ", ".join(pieces) + "}"
+    row["content_hash"] = hashlib.sha256(blob.encode("utf-8")).hexdigest()
+    return row
+
+
+# Encoders made once: json.dumps with options builds a new encoder on every call, and a save
+# makes ~40 small encodings.
+_STORED_JSON: Final = json.JSONEncoder(ensure_ascii=False)
+_HASH_JSON: Final = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_encode_str: Final = json.encoder.encode_basestring
+
+
+def _hash_json(value: Any) -> str:
+    """JSON as ``Article.content_hash`` writes it (``json.dumps(ensure_ascii=False,
+    sort_keys=True)``)."""
+    if value is None:
+        return "null"
+    if type(value) is str:
+        return _encode_str(value)
+    return _HASH_JSON.encode(value)
 
 
 def _article_from(url: str, site: str | None, values: tuple[Any, ...]) -> Article:
-    (
-        title,
-        published,
-        updated,
-        paragraphs,
-        footer,
-        footer_lines,
-        language,
-        encoding,
-        column,
-        source,
-        attachments,
-    ) = values
-    return Article.from_dict(
-        {
-            "url": url,
-            "site": site,
-            "title": title,
-            "published": published,
-            "updated": updated,
-            "paragraphs": json.loads(paragraphs),
-            "footer": json.loads(footer),
-            "footer_lines": json.loads(footer_lines),
-            "language": language,
-            "encoding": encoding,
-            "column": column,
-            "source": source,
-            "attachments": json.loads(attachments),
-        }
-    )
+    data: dict[str, Any] = {"url": url, "site": site}
+    for column, value in zip(_ARTICLE_COLUMNS, values, strict=True):
+        key = "column" if column == "column_name" else column
+        data[key] = json.loads(value) if column in _JSON_COLUMNS else value
+    return Article.from_dict(data)
 
 
 def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
     id_, url, site = row[0], row[1], row[2]
-    (fetched_at, first_seen_at, page_id, final_url, status, sha256, version, gone_at) = row[14:]
+    (fetched_at, first_seen_at, page_id, final_url, status, sha256, version, gone_at) = row[
+        3 + _N :
+    ]
     return StoredArticle(
         id=id_,
-        article=_article_from(url, site, row[3:14]),
+        article=_article_from(url, site, row[3 : 3 + _N]),
         fetched_at=fetched_at,
         first_seen_at=first_seen_at,
         page_id=page_id,
@@ -1081,11 +1212,11 @@ def _row_to_stored(row: tuple[Any, ...]) -> StoredArticle:
 
 def _row_to_version(row: tuple[Any, ...]) -> ArticleVersion:
     article_id, version, url, site = row[:4]
-    (cause, captured_at, recorded_at, page_id, final_url, status, sha256, extractor) = row[15:]
+    (cause, captured_at, recorded_at, page_id, final_url, status, sha256, extractor) = row[4 + _N :]
     return ArticleVersion(
         article_id=article_id,
         version=version,
-        article=_article_from(url, site, row[4:15]),
+        article=_article_from(url, site, row[4 : 4 + _N]),
         cause=cause,
         captured_at=captured_at,
         recorded_at=recorded_at,

@@ -49,6 +49,7 @@ from ._cli_common import (
 )
 from ._cli_exchange import register as _register_exchange
 from ._cli_serve import register as _register_serve
+from ._fetch_process import FetchProcess
 from .archive import Archive
 from .crawl import CrawlOptions, fetch_hosts
 from .crawl import crawl as crawl_site
@@ -103,7 +104,8 @@ def _run_crawl(
         ):
             if crash_hook := _crash_hook():
                 archive.write_hook = crash_hook
-            async with Fetcher(
+            # The Fetcher runs in a child process: page work here never delays a host's turn.
+            async with FetchProcess(
                 settings,
                 allowed_hosts=fetch_hosts(profile, options.base_url),
                 delay_s=profile.crawl.delay_s if not options.base_url else None,

@@ -11,8 +11,10 @@ the next run. A site that blocks or rate-limits us ends the run. Logs, never pri
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import re
+import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -20,9 +22,11 @@ from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
 
 from ._blocks import detect_refusal
+from ._fetch_process import FetchProcess
 from .archive import Archive
 from .discover import DiscoveryError, parse_feed, parse_sitemap
 from .errors import (
+    ArchiveError,
     BlockedError,
     ChallengeError,
     FetchError,
@@ -46,6 +50,12 @@ _URL_DATE = re.compile(r"/((?:19|20)\d{2})[/-]?(\d{1,2})[/-](\d{1,2})/|/t?((?:19
 _MAX_URL_LENGTH = 2000
 # Body caps by kind (None: the settings' page cap). 50 MB is the sitemap protocol's own limit.
 _CAPS: dict[str, int] = {"sitemap": 50 * 1024 * 1024, "feed": 50 * 1024 * 1024}
+# URLs finished in one archive transaction, and the longest a finished URL waits uncommitted.
+# A commit per URL cost more than the SQL it commits; a kill loses at most one group, whose
+# URLs are still pending in the committed frontier and are fetched again.
+_GROUP_URLS = 64
+_GROUP_SECONDS = 0.5
+_LINK_CACHE_SIZE = 100_000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -90,7 +100,7 @@ def fetch_hosts(profile: SiteProfile, base_url: str | None) -> list[str]:
 async def crawl(
     profile: SiteProfile,
     *,
-    fetcher: Fetcher,
+    fetcher: Fetcher | FetchProcess,
     archive: Archive,
     base_url: str | None = None,
     max_pages: int | None = None,
@@ -99,8 +109,14 @@ async def crawl(
 ) -> CrawlReport:
     """Crawl one portal into the archive and return the run's report.
 
-    ``base_url`` and ``max_pages`` are shortcuts for the same ``options`` fields.
-    ``progress`` is called after every URL with the report so far.
+    ``fetcher`` is a ``Fetcher``, or a ``FetchProcess`` (the same Fetcher in a child process,
+    what the CLI uses: page work here then never delays a host's turn). ``base_url`` and
+    ``max_pages`` are shortcuts for the same ``options`` fields. ``progress`` is called after
+    every URL with the report so far.
+
+    The finished URLs are committed in groups (up to 64 URLs, or what 0.5 s finished), each
+    URL all-or-nothing inside its group: a kill loses at most the last group, whose URLs are
+    still pending in the archive's frontier and are fetched again by the next crawl.
 
     Raises:
         ArchiveError: the archive cannot be written (the run stops: nothing else is safe).
@@ -120,14 +136,14 @@ async def crawl(
 @dataclass(slots=True)
 class _HostQueue:
     links: deque[Link] = field(default_factory=deque)
-    busy: bool = False
+    in_flight: int = 0
 
 
 class _Run:
     def __init__(
         self,
         profile: SiteProfile,
-        fetcher: Fetcher,
+        fetcher: Fetcher | FetchProcess,
         archive: Archive,
         options: CrawlOptions,
         progress: Callable[[CrawlReport], None] | None,
@@ -145,6 +161,15 @@ class _Run:
         self.run_id = 0
         self.challenges_in_a_row = 0
         self.known_streak: dict[str, int] = {}
+        self.link_cache: dict[str, str | None] = {}
+        # With a fetch process, a host's next URL is handed over while its current one is
+        # being fetched: it waits in the child for the host's turn (the Fetcher spaces them),
+        # so page work here never makes a host miss its turn. In process, one at a time.
+        self.depth = 2 if isinstance(fetcher, FetchProcess) else 1
+        self.active_hosts = 0
+        self.group: contextlib.ExitStack | None = None
+        self.group_urls = 0
+        self.group_deadline = 0.0
 
     # -- scheduling ---------------------------------------------------------------------------
 
@@ -167,18 +192,33 @@ class _Run:
                 self._start_ready(in_flight)
                 if not in_flight:
                     break
-                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+                timeout = None
+                if self.group is not None:
+                    timeout = max(self.group_deadline - time.monotonic(), 0.0)
+                done, _ = await asyncio.wait(
+                    in_flight, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+                )
                 for task in done:
-                    host = in_flight.pop(task)
-                    self.queues[host].busy = False
+                    queue = self.queues[in_flight.pop(task)]
+                    queue.in_flight -= 1
+                    self.active_hosts -= queue.in_flight == 0
                     task.result()  # an ArchiveError ends the run here
+                if self.group is not None and time.monotonic() >= self.group_deadline:
+                    self._commit_group()
                 if report.blocked:
                     break
+        except ArchiveError as exc:
+            # The archive failed: what the open group holds is not trusted, roll it back.
+            self._end_group(exc)
+            raise
         finally:
             for task in in_flight:
                 task.cancel()
             if in_flight:
                 await asyncio.gather(*in_flight, return_exceptions=True)
+            # Cancelled, or stopped by any other error: every URL in the group is whole (each
+            # is finished in its own savepoint), so it is kept.
+            self._commit_group()
             report.requests = self.fetcher.requests
             report.bytes_received = self.fetcher.bytes_received
             report.finished_at = datetime.now(UTC)
@@ -186,23 +226,51 @@ class _Run:
 
     def _start_ready(self, in_flight: dict[asyncio.Task[None], str]) -> None:
         for host, queue in self.queues.items():
-            if len(in_flight) >= self.options.max_hosts or self.report.blocked:
-                return
-            if queue.busy or not queue.links:
-                continue
-            if self.limit is not None and self.requested >= self.limit:
-                if not self.report.stopped_early:
-                    logger.info("stopping: the page limit (%d) is reached", self.limit)
-                self.report.stopped_early = True
-                return
-            link = queue.links.popleft()
-            queue.busy = True
-            self.requested += 1
-            in_flight[asyncio.create_task(self._visit(link))] = host
+            while queue.links and queue.in_flight < self.depth:
+                if self.report.blocked:
+                    return
+                if not queue.in_flight and self.active_hosts >= self.options.max_hosts:
+                    break  # a new host must wait; hosts already started may go on
+                if self.limit is not None and self.requested >= self.limit:
+                    if not self.report.stopped_early:
+                        logger.info("stopping: the page limit (%d) is reached", self.limit)
+                    self.report.stopped_early = True
+                    return
+                link = queue.links.popleft()
+                self.active_hosts += queue.in_flight == 0
+                queue.in_flight += 1
+                self.requested += 1
+                in_flight[asyncio.create_task(self._visit(link))] = host
 
     def _queue(self, link: Link) -> None:
         host = (urlsplit(link.url).hostname or "").lower()
         self.queues.setdefault(host, _HostQueue()).links.append(link)
+
+    # -- archive transactions ---------------------------------------------------------------
+
+    def _finish(self) -> contextlib.AbstractContextManager[None]:
+        """The transaction of one URL: a savepoint inside the open group (opened here)."""
+        if self.group is None:
+            group = contextlib.ExitStack()
+            group.enter_context(self.archive.transaction())
+            self.group, self.group_urls = group, 0
+            self.group_deadline = time.monotonic() + _GROUP_SECONDS
+        self.group_urls += 1
+        return self.archive.transaction()
+
+    def _url_finished(self) -> None:
+        if self.group_urls >= _GROUP_URLS or time.monotonic() >= self.group_deadline:
+            self._commit_group()
+
+    def _commit_group(self) -> None:
+        group, self.group = self.group, None
+        if group is not None:
+            group.close()
+
+    def _end_group(self, exc: BaseException) -> None:
+        group, self.group = self.group, None
+        if group is not None:
+            group.__exit__(type(exc), exc, exc.__traceback__)
 
     # -- one URL ------------------------------------------------------------------------------
 
@@ -226,10 +294,17 @@ class _Run:
                 ),
             )
         except FetchError as exc:
-            self._fetch_failed(link, exc)
+            with self._finish():
+                self._fetch_failed(link, exc)
+            self._url_finished()
             return
         finally:
             self._report_progress()
+        with self._finish():
+            self._handle(link, page, capture)
+        self._url_finished()
+
+    def _handle(self, link: Link, page: Page, capture: tuple[int, dict[str, str]] | None) -> None:
         if link.kind == "attachment":
             self.archive.save_attachment_body(
                 link.found_on or "",
@@ -417,9 +492,19 @@ class _Run:
 
     def _to_profile_url(self, link: str) -> str | None:
         """A link found on a page, as the profile's own URL; None when it leaves the site."""
-        if self.options.base_url and origin_of(link) == self.fetch_origin:
-            link = rebase_url(link, self.profile.origin)
-        return self.profile.canonical_url(link)
+        # Most links of a page are the site's navigation, the same on every page: each is
+        # rebased and canonicalized once a run (2.1 of 46 s of a profiled 64-host crawl).
+        try:
+            return self.link_cache[link]
+        except KeyError:
+            pass
+        if len(self.link_cache) >= _LINK_CACHE_SIZE:
+            self.link_cache.clear()
+        found = link
+        if self.options.base_url and origin_of(found) == self.fetch_origin:
+            found = rebase_url(found, self.profile.origin)
+        canonical = self.link_cache[link] = self.profile.canonical_url(found)
+        return canonical
 
     def _fetch_url(self, url: str) -> str:
         if self.options.base_url and origin_of(url) == self.profile.origin:

@@ -20,12 +20,15 @@ Every error the library raises on purpose derives from ``PortalArchiveError``::
 
 ``kind`` on a FetchError is a short stable word (``not_found``, ``robots``, ``blocked`` …) that
 is stored with the failure in the archive and shown in run reports.
+
+Every error pickles with its attributes (``url``, ``status``, ``page``, an instance's own
+``kind`` …): the fetch process sends them to the crawl over a pipe.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # only for the annotation: models never imports errors
     from .models import Page
@@ -51,6 +54,20 @@ __all__ = [
 
 class PortalArchiveError(Exception):
     """Base class of every error raised by portal-archive on purpose."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The default rebuilds with ``cls(*args)``, which a keyword-only ``url=`` or
+        # ``status=`` makes fail; this restores the same args and attributes without __init__.
+        return (_rebuild, (type(self), self.args, self.__dict__))
+
+
+def _rebuild(
+    cls: type[PortalArchiveError], args: tuple[Any, ...], state: dict[str, Any]
+) -> PortalArchiveError:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class ConfigError(PortalArchiveError):
