@@ -337,10 +337,14 @@ class _Run:
     def _process(self, link: Link, page: Page, *, not_modified: int | None = None) -> None:
         try:
             document = Document.from_bytes(page.body, url=link.url, charset=page.charset)
+            tree = document.tree()  # one parse: links read first, extraction then prunes it
+            urls = document.links(tree)
             article = None
             if link.kind == "article" and not_modified is None:
-                article = extract_article(document, self.profile)
-            found = self._links_of(link, document, article)
+                article = extract_article(
+                    document, self.profile, fetched_at=page.fetched_at, tree=tree
+                )
+            found = self._links_of(link, urls, article)
         except ParseError as exc:
             self._fail(link, Failure(link.url, exc.kind, str(exc)), page=page)
             return
@@ -423,12 +427,12 @@ class _Run:
 
     # -- links --------------------------------------------------------------------------------
 
-    def _links_of(self, link: Link, document: Document, article: Article | None) -> list[Link]:
+    def _links_of(self, link: Link, urls: list[str], article: Article | None) -> list[Link]:
         """The frontier links of a page: articles, listing pages and (when downloading)
         attachments, with traps, dates before --since and known pagination left out."""
         articles: list[Link] = []
         listings: list[Link] = []
-        for url in document.links():
+        for url in urls:
             canonical = self._to_profile_url(url)
             if canonical is None or canonical == link.url:
                 continue

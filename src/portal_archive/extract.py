@@ -143,9 +143,14 @@ def extract_article(
     profile: SiteProfile | None = None,
     *,
     fetched_at: datetime | None = None,
+    tree: LexborHTMLParser | None = None,
 ) -> Article:
-    """Extract the article from a decoded Document. See ``extract``."""
-    tree = document.tree()
+    """Extract the article from a decoded Document. See ``extract``.
+
+    ``tree`` is the caller's parse of ``document`` (a crawler reads the links first): it is
+    changed here (scripts and chrome are removed), so it must not be read again afterwards.
+    """
+    tree = tree if tree is not None else document.tree()
     meta = PageMeta(tree)  # before <script> goes: JSON-LD lives there
     for node in tree.css(_ALWAYS_REMOVE):
         node.decompose()
@@ -160,7 +165,7 @@ def extract_article(
     page = PageText(tree.body or tree.root)  # the one walk: every reader slices it
     body_node = _first_node(tree, selectors.body) if selectors else None
     from_profile = body_node is not None
-    body = densest_block(page) if body_node is None else None
+    body = densest_block(page, title) if body_node is None else None
     if body is not None:
         body_node = body.block.node
     footer_node = _first_node(tree, selectors.footer) if selectors else None

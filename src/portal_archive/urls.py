@@ -5,6 +5,7 @@ Pure functions, no I/O.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
@@ -23,6 +24,8 @@ _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TRACKING = re.compile(r"^(utm_\w+|spm|from|isappinstalled|fbclid|gclid|share_token|_hsenc|_hsmi)$")
 
 
+# A site's navigation links repeat on every page it serves: canonicalize each spelling once.
+@functools.lru_cache(maxsize=16_384)
 def canonicalize_url(url: str) -> str:
     """The one spelling of a URL that identifies a document.
 
