@@ -143,3 +143,79 @@ def test_ten_thousand_deep_nesting_returns_in_bounded_time() -> None:
     article = extract(html.encode())
     assert time.perf_counter() - start < 10
     assert article.paragraphs == (PARA.format(n=3),)
+
+
+def test_short_article_beside_a_longer_notice_is_the_body() -> None:
+    # The densest text on the page is a cookie notice, far below the title; the article
+    # right under the title is short, but it is what the page is about.
+    notice = "".join(
+        f"<p>We and our {i} partners store and access information on your device, such as "
+        "cookies, and process personal data for personalised ads and content measurement.</p>"
+        for i in range(6)
+    )
+    menu = "".join(f"<li><a href='/m{i}'>Menu entry {i}</a></li>" for i in range(40))
+    more = "".join(f"<li><a href='/s{i}'>Another story {i}</a></li>" for i in range(30))
+    html = (
+        f"<html><body><ul>{menu}</ul><div class='main'><h1>Bridge reopens</h1>"
+        f"<div class='text'>{_paras('Short.', 3)}</div></div><ul>{more}</ul>"
+        f"<div class='consent'>{notice}</div>{FOOTER}</body></html>"
+    )
+    article = extract(html.encode())
+    assert article.title == "Bridge reopens"
+    assert len(article.paragraphs) == 3
+    assert all(p.startswith("Short.") for p in article.paragraphs)
+
+
+def test_nav_aside_and_footer_elements_are_never_the_body_nor_in_it() -> None:
+    sidebar = "".join(
+        f"<p>Teaser {i}: a long summary of another story that runs on for a while so that "
+        "the sidebar holds more text than the article itself does.</p>"
+        for i in range(8)
+    )
+    main = (
+        "<article>"
+        f"{_paras('Body.', 3)}"
+        "<aside><p>Pull quote: the roads will be finished by the end of the year, "
+        "the minister said.</p></aside>"
+        "<footer><p>About the author: a reporter who has covered transport for ten "
+        "years.</p></footer>"
+        "</article>"
+        f"<aside class='column'>{sidebar}</aside>"
+    )
+    article = extract(_page(main))
+    assert len(article.paragraphs) == 3
+    assert all(p.startswith("Body.") for p in article.paragraphs)
+
+
+def test_pictures_captions_and_credits_are_not_paragraphs() -> None:
+    main = (
+        "<div class='story'>"
+        f"{_paras('Body.', 2)}"
+        "<figure><img src='/a.jpg'><figcaption>The new bridge at dawn</figcaption></figure>"
+        "<div class='image'><img src='/b.jpg' width='304'><p>Workers on the site in June."
+        "</p></div>"
+        "<p>© Provincial Press Office | Jane Doe</p>"
+        "<div class='gallery'>"
+        + "".join(
+            f"<div><img src='/g{i}.jpg'><em>Picture {i} © Agency</em></div>" for i in range(3)
+        )
+        + "</div>"
+        f"{_paras('More.', 2)}"
+        "</div>"
+    )
+    article = extract(_page(main), "https://www.example.gov.cn/news/1.html")
+    assert [p.split(" ")[0] for p in article.paragraphs] == ["Body.", "Body.", "More.", "More."]
+    assert [image.caption for image in article.images][:1] == ["The new bridge at dawn"]
+
+
+def test_the_heading_of_a_link_list_goes_with_the_list() -> None:
+    main = (
+        "<div class='story'>"
+        f"{_paras('Body.', 4)}"
+        "<h3>Read more</h3><ul>"
+        + "".join(f"<li><a href='/r{i}'>Another story about roads {i}</a></li>" for i in range(4))
+        + "</ul></div>"
+    )
+    article = extract(_page(main))
+    assert len(article.paragraphs) == 4
+    assert "Read more" not in article.body_text

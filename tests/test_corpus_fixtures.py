@@ -160,28 +160,11 @@ EXPECTED: dict[str, dict[str, Any]] = {
 }
 
 # (case, key) -> why the extractor gets it wrong today (strict: a fix shows as XPASS).
-_CAPTION = "BODY: an image caption is taken as a body paragraph"
 KNOWN_BUGS: dict[tuple[str, str], str] = {
     ("trafilatura_eval/umweltbundesamt.de-atomkraft", "date"): (
         "META: dcterms.date (2022-01-21) wins over the visible 25.01.2022"
     ),
-    ("trafilatura_eval/umweltbundesamt.de-atomkraft", "must_not"): (
-        "BODY: the poll notice and the photo credit are kept in the body"
-    ),
-    ("trafilatura_eval/jis.gov.jm-investment", "must"): (
-        "BODY: the densest block is a neighbouring teaser list, not the article"
-    ),
-    ("trafilatura_eval/jis.gov.jm-investment", "must_not"): (
-        "BODY: the densest block is a neighbouring teaser list, not the article"
-    ),
     ("trafilatura_eval/he.xinhuanet.com-25340717", "date"): "META: no date found on the page",
-    ("readability_testpages/qq", "must_not"): "BODY: the share button text 转播到腾讯微博 is kept",
-    ("goose3_tests/test_bbc_chinese", "first"): _CAPTION,
-    ("readability_testpages/bbc-1", "first"): _CAPTION + " ('Media caption …')",
-    ("newspaper4k_tests/cnn_article", "last"): "BODY: a 'most popular stories' box ends the body",
-    ("newspaper4k_tests/cnn_article", "must_not"): (
-        "BODY: a 'most popular stories' box ends the body"
-    ),
 }
 
 

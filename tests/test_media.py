@@ -84,3 +84,18 @@ def test_tracking_pixel_and_icons_are_skipped() -> None:
 
 def test_no_body_no_images() -> None:
     assert read_images(None, PAGE) == ()
+
+
+def test_attachment_found_whatever_the_href_carries_around_the_extension() -> None:
+    # A query after the file name, and a newline typed inside the href (browsers and
+    # urlsplit drop it), still name a pdf; a link to another page does not.
+    tree = _body(
+        '<a href="files/plan.pdf?download=1">方案</a><a href="files/re\nport.pdf">报告</a>'
+        '<a href="?page=2">下一页</a><a href="list.html#plan.pdf">列表</a>'
+    )
+    assert read_attachments(tree.css_first("#b"), PAGE) == (
+        Attachment(
+            "https://www.example.gov.cn/col/2024/1/2/files/plan.pdf?download=1", "方案", "pdf"
+        ),
+        Attachment("https://www.example.gov.cn/col/2024/1/2/files/report.pdf", "报告", "pdf"),
+    )

@@ -1,5 +1,6 @@
-"""Finding the article body and the footer in a page's DOM, by text and link density and by
-position: no list of class names decides. Private to the extract stage."""
+"""Finding the article body in a page's DOM, by text and link density, by position (next to
+the title) and by what HTML itself says an element is (``nav``, ``aside``, ``figure``): no list
+of class names decides. Private to the extract stage."""
 
 from __future__ import annotations
 
@@ -18,12 +19,31 @@ _CHROME_LINE: Final = re.compile(
     r"(?:\S{1,12}\s*){0,4}|[【\[]?\s*(?:大|中|小)\s*[】\]]?(?:\s*[【\[]?\s*(?:大|中|小)\s*[】\]]?)*)$",
     re.IGNORECASE,
 )
+# A short line holding a copyright sign is a picture credit ("Caption © Agency | Name") or a
+# copyright notice: chrome, not article text.
+_CREDIT_LINE: Final = re.compile(r"©|^\(c\)\s|^copyright\b", re.IGNORECASE)
+_CREDIT_MAX: Final = 200
 # A segment shorter than this (UTF-8 bytes: ~7 English words, ~13 Chinese characters) is a
 # label, a menu entry or a byline, not a paragraph.
 _PARAGRAPH_BYTES: Final = 40
 # How much a character of link text or of short lines costs a candidate, against a
 # character of paragraph text it gains.
 _BOILERPLATE_COST: Final = 1.5
+# Elements that are chrome by their HTML meaning wherever they are: inside the body they are
+# left out, and the body is never found inside one (a cookie banner or a teaser column in
+# an <aside>, links in a <nav>, tags and author boxes in an article's <footer>).
+_CHROME_TAGS: Final = frozenset({"nav", "aside", "footer"})
+# A figure's caption and credit describe the picture (``Article.images`` keeps the caption).
+_CAPTION_TAGS: Final = frozenset({"figure", "figcaption"})
+_HEADINGS: Final = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+# A block holding pictures and at most this much text (UTF-8 bytes) per picture is a picture
+# with its caption, or a gallery.
+_PICTURE_BYTES: Final = 250
+# A short article beside a longer block of other text (a cookie notice, a comment thread, a
+# teaser list): the best block that starts within this many segments after the title line
+# wins when it is worth at least this share of the densest block elsewhere.
+_NEAR_TITLE: Final = 25
+_NEAR_TITLE_SHARE: Final = 0.35
 
 
 @dataclass(slots=True)
@@ -68,52 +88,77 @@ class _Sums:
             total.append(t)
             links.append(k)
 
-    def of(self, sums: list[float], block: Block) -> float:
-        return sums[block.end] - sums[block.start]
 
-
-def densest_block(page: PageText) -> Body | None:
-    """The block whose paragraph text, less the link text and short lines in it, is largest
-    once its chrome is left out: the smallest element that holds all of an article's
-    sections but little of the page's chrome. Chrome inside a block (child blocks that are
-    mostly links or hold a form) is left out of the body, so it costs the block nothing."""
+def densest_block(page: PageText, title: str | None = None) -> Body | None:
+    """The block whose paragraph text, less the link text and short lines in it, is largest:
+    the smallest element that holds all of an article's sections but little of the page's
+    chrome. Inside it, child blocks that are chrome (mostly links, a form, a picture with its
+    caption, ``nav``/``aside``/``footer``/``figure``) are left out. When ``title`` is a line
+    of the page and the densest block lies away from it, a block that starts right after the
+    title wins if it is worth a fair share of the densest one."""
     blocks = page.blocks
     if not blocks:
         return None
     sums = _Sums(page)
     content, boiler = sums.content, sums.boiler
-    gains = [content[b.end] - content[b.start] for b in blocks]
-    # A block's value is at most its paragraph text: visiting blocks from the most text down,
-    # the search stops once no block left can beat the best. Ties go to the outer block.
-    order = sorted((i for i, gain in enumerate(gains) if gain > 0), key=lambda i: -gains[i])
+    in_chrome = _in_chrome_tags(blocks)
     best = -1
     best_value = 0.0
-    best_dropped: list[Block] = []
-    for i in order:
-        if best >= 0 and gains[i] <= best_value:
-            break
-        dropped = _chrome_blocks(page, sums, i)
-        block = blocks[i]
-        kept = gains[i]
-        noise = boiler[block.end] - boiler[block.start]
-        for d in dropped:
-            kept -= content[d.end] - content[d.start]
-            noise -= boiler[d.end] - boiler[d.start]
-        value = kept - _BOILERPLATE_COST * noise
-        if best < 0 or value > best_value or (value == best_value and i < best):
-            best, best_value, best_dropped = i, value, dropped
+    for i, block in enumerate(blocks):
+        gain = content[block.end] - content[block.start]
+        # A block's value is at most its paragraph text: one that cannot win is not scored.
+        if gain <= 0 or in_chrome[i] or (best >= 0 and gain <= best_value):
+            continue
+        value = gain - _BOILERPLATE_COST * (boiler[block.end] - boiler[block.start])
+        if best < 0 or value > best_value:
+            best, best_value = i, value
     if best < 0:
         return None
+    if title:
+        best = _near_title(page, sums, in_chrome, title, best, best_value)
     skip: set[int] = set()
-    for d in best_dropped:
-        skip.update(range(d.start, d.end))
+    for dropped in _chrome_blocks(page, sums, best):
+        skip.update(range(dropped.start, dropped.end))
     return Body(blocks[best], skip)
+
+
+def _in_chrome_tags(blocks: list[Block]) -> list[bool]:
+    """For each block: it is, or is inside, a ``nav``, ``aside`` or ``footer``."""
+    flags: list[bool] = []
+    for block in blocks:
+        flags.append(block.tag in _CHROME_TAGS or (block.parent >= 0 and flags[block.parent]))
+    return flags
+
+
+def _near_title(
+    page: PageText, sums: _Sums, in_chrome: list[bool], title: str, best: int, best_value: float
+) -> int:
+    """``best``, or the best block starting just after the title line when ``best`` lies
+    elsewhere and that block is worth ``_NEAR_TITLE_SHARE`` of it."""
+    at = next((i for i, text in enumerate(page.text) if text == title), -1)
+    blocks = page.blocks
+    chosen = blocks[best]
+    if at < 0 or (chosen.end > at and chosen.start <= at + _NEAR_TITLE):
+        return best
+    content, boiler = sums.content, sums.boiler
+    near, near_value = -1, 0.0
+    for i, block in enumerate(blocks):
+        if not at < block.start <= at + _NEAR_TITLE or in_chrome[i]:
+            continue
+        gain = content[block.end] - content[block.start]
+        if gain <= 0 or (near >= 0 and gain <= near_value):
+            continue
+        value = gain - _BOILERPLATE_COST * (boiler[block.end] - boiler[block.start])
+        if near < 0 or value > near_value:
+            near, near_value = i, value
+    return near if near >= 0 and near_value >= _NEAR_TITLE_SHARE * best_value else best
 
 
 def _chrome_blocks(page: PageText, sums: _Sums, top: int) -> list[Block]:
     """The outermost blocks inside ``page.blocks[top]`` that are chrome: a block that is
-    mostly link text (related links, tags, a share bar), or one that holds a form and less
-    than half the text (a comment form and its thread, a newsletter box)."""
+    mostly link text (related links, tags, a share bar) with the short heading right before
+    it, one that holds a form and less than half the text (a comment form and its thread, a
+    newsletter box), pictures with their captions, and the chrome and figure elements."""
     blocks = page.blocks
     root = blocks[top]
     content_sums, links, total = sums.content, sums.links, sums.total
@@ -142,10 +187,41 @@ def _chrome_blocks(page: PageText, sums: _Sums, top: int) -> list[Block]:
         form = (block.controls > 0 and own * 5 < content) or (
             block.textareas > 0 and own * 2 < content
         )
-        if dense or form:
+        pictures = (
+            block.images > 0
+            and total[end] - total[start] <= _PICTURE_BYTES * block.images
+            and own * 4 < content
+        )
+        if dense or form or pictures or block.tag in _CHROME_TAGS or block.tag in _CAPTION_TAGS:
+            heading = _heading_before(page, top, i) if dense else None
+            if heading is not None and (not dropped or dropped[-1].end <= heading.start):
+                dropped.append(heading)
             dropped.append(block)
             skip_depth = block.depth
     return dropped
+
+
+def _heading_before(page: PageText, top: int, i: int) -> Block | None:
+    """The one-line block that ends right where link list ``page.blocks[i]`` starts, inside
+    ``page.blocks[top]``, when it is a heading or a short line: the list's title ("Related",
+    "Mehr zum Thema")."""
+    blocks = page.blocks
+    start = blocks[i].start
+    if start <= blocks[top].start:
+        return None
+    # The innermost block holding the segment before the list: blocks are in page order, so
+    # it is the last one opened before the list that still holds that segment.
+    k = i - 1
+    while k > top and not blocks[k].start <= start - 1 < blocks[k].end:
+        k -= 1
+    if k <= top:
+        return None
+    before = blocks[k]
+    if before.end != start or before.end - before.start != 1:
+        return None
+    if before.tag in _HEADINGS or len(page.text[start - 1].encode()) < _PARAGRAPH_BYTES:
+        return before
+    return None
 
 
 def body_paragraphs(lines: list[Line], *, title: str | None, generic: bool) -> list[str]:
@@ -153,6 +229,8 @@ def body_paragraphs(lines: list[Line], *, title: str | None, generic: bool) -> l
     for line in lines:
         text = line.text
         if text == title or find_labelled_date(text) or _CHROME_LINE.match(text):
+            continue
+        if generic and len(text) <= _CREDIT_MAX and _CREDIT_LINE.search(text):
             continue
         if generic and line.link_density > 0.5:
             continue

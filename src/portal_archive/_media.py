@@ -8,7 +8,7 @@ import re
 from typing import Final
 from urllib.parse import urlsplit
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborAttributes, LexborHTMLParser, LexborNode
 
 from ._html import clean_text
 from .models import Attachment, Image
@@ -31,7 +31,9 @@ _DECORATION: Final = re.compile(
     r"[\w-]*\.\w+$",
     re.IGNORECASE,
 )
+_Attrs = LexborAttributes  # an element's attributes, read once per image
 _ICON_PX: Final = 32
+_PIXELS: Final = re.compile(r"\s*(\d+)\s*(?:px)?\s*$")
 _MAX_CAPTION: Final = 80
 # A caption line says it is one, or is centred under the picture.
 _CAPTION_MARK: Final = re.compile(r"^[（(〔\[]?\s*(?:图|圖|photo|image|picture|pic)\b|^图", re.I)
@@ -75,26 +77,33 @@ def read_images(body: LexborNode | None, base_url: str | None) -> tuple[Image, .
     if body is None:
         return ()
     found: dict[str, Image] = {}
+    # Climbing from every image to the root to look for a <figure> costs more than the
+    # rest of this function: climb only when the body holds, or sits in, a figure.
+    figures = (
+        body.tag == "figure"
+        or body.css_first("figure") is not None
+        or _ancestor(body, "figure") is not None
+    )
     for node in body.css("img"):
-        if _is_icon(node):  # known small: no need to resolve its address
+        attrs = node.attrs
+        if _is_icon(attrs):  # known small: no need to resolve its address
             continue
-        url = _image_url(node, base_url or "")
+        url = _image_url(attrs, base_url or "")
         if url is None or url in found or _DECORATION.search(urlsplit(url).path):
             continue
-        found[url] = Image(url, _caption(node))
+        found[url] = Image(url, _caption(node, attrs, figures=figures))
     return tuple(found.values())
 
 
-def _image_url(node: LexborNode, base: str) -> str | None:
+def _image_url(attrs: _Attrs, base: str) -> str | None:
     for attr in _SOURCES:
-        src = (node.attrs.get(attr) or "").strip()
+        src = (attrs.get(attr) or "").strip()
         if src and not src.startswith("data:"):
             return resolve_link(src, base)
     return None
 
 
-def _is_icon(node: LexborNode) -> bool:
-    attrs = node.attrs
+def _is_icon(attrs: _Attrs) -> bool:
     sizes = [_pixels(attrs.get(name)) for name in ("width", "height")]
     known = [size for size in sizes if size is not None]
     # A tracking pixel is 1×1; an icon is small both ways (or one way, when only one is given).
@@ -102,19 +111,19 @@ def _is_icon(node: LexborNode) -> bool:
 
 
 def _pixels(value: str | None) -> int | None:
-    match = re.match(r"\s*(\d+)\s*(?:px)?\s*$", value or "")
+    match = _PIXELS.match(value or "")
     return int(match.group(1)) if match else None
 
 
-def _caption(img: LexborNode) -> str | None:
-    figure = _ancestor(img, "figure")
+def _caption(img: LexborNode, attrs: _Attrs, *, figures: bool) -> str | None:
+    figure = _ancestor(img, "figure") if figures else None
     cap = figure.css_first("figcaption") if figure is not None else None
     if cap is not None and (text := clean_text(cap.text(separator=" "))):
         return text
     if (line := _line_after(img)) is not None:
         return line
-    alt = clean_text(img.attrs.get("alt") or img.attrs.get("title") or "")
-    if alt and not _PLACEHOLDER_ALT.match(alt) and alt != _file_name(img):
+    alt = clean_text(attrs.get("alt") or attrs.get("title") or "")
+    if alt and not _PLACEHOLDER_ALT.match(alt) and alt != _file_name(attrs):
         return alt
     return None
 
@@ -157,5 +166,5 @@ def _ancestor(node: LexborNode, tag: str) -> LexborNode | None:
     return None
 
 
-def _file_name(img: LexborNode) -> str:
-    return (img.attrs.get("src") or "").rsplit("/", 1)[-1]
+def _file_name(attrs: _Attrs) -> str:
+    return (attrs.get("src") or "").rsplit("/", 1)[-1]
