@@ -219,3 +219,19 @@ def test_the_heading_of_a_link_list_goes_with_the_list() -> None:
     article = extract(_page(main))
     assert len(article.paragraphs) == 4
     assert "Read more" not in article.body_text
+
+
+def test_a_dateline_goes_but_the_documents_signature_date_stays() -> None:
+    text = "各单位：现将有关事项通知如下，请认真贯彻执行，确保各项工作落到实处。" * 2
+    html = (
+        "<html><body><h1>关于示例事项的通知</h1><div>"
+        "<p>2024年3月10日</p>"
+        f"<p>{text}</p><p>{text}</p>"
+        "<p>四川省人民政府办公厅</p><p>2024年3月12日</p>"
+        "<p>发布时间：2024-03-15</p>"
+        "</div></body></html>"
+    )
+    paragraphs = extract(html.encode(), "https://example.org/a.html").paragraphs
+    assert paragraphs[0] == text
+    assert paragraphs[-2:] == ("四川省人民政府办公厅", "2024年3月12日")
+    assert "2024年3月10日" not in paragraphs and "发布时间：2024-03-15" not in paragraphs

@@ -250,18 +250,9 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 # (case, key) -> why the extractor gets it wrong today. Each is a bug report for the engineer
 # who owns that part; strict, so a fix shows up as XPASS and the entry must go.
-_SIGNATURE = "BODY: the signature date line of the document is dropped as a 'date line'"
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("zh-disclosure", "paragraphs.count"): _SIGNATURE,
-    ("zh-disclosure", "body.has"): _SIGNATURE,
-    ("govcn-zhengce", "paragraphs.count"): _SIGNATURE,
-    ("govcn-zhengce", "body.has"): _SIGNATURE,
     ("govcn-yaowen", "source"): (
         "META: 来源 in a <span> on the date line ('2025-01-06 10:49来源：新华社…') is not read"
-    ),
-    ("govcn-zhengce", "title"): (
-        "META: with no <h1>, the <title> is used with its site suffix "
-        "('_国务院部门文件_中国政府网'); the header table's 标题 row has the title"
     ),
 }
 

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from ._dates import find_labelled_date
+from ._dates import find_labelled_date, labelled_dates
 from ._html import Block, Line, PageText
 
 __all__ = ["Body", "body_paragraphs", "densest_block"]
@@ -225,10 +225,15 @@ def _heading_before(page: PageText, top: int, i: int) -> Block | None:
 
 
 def body_paragraphs(lines: list[Line], *, title: str | None, generic: bool) -> list[str]:
-    paragraphs = []
+    paragraphs: list[str] = []
     for line in lines:
         text = line.text
-        if text == title or find_labelled_date(text) or _CHROME_LINE.match(text):
+        if text == title or _CHROME_LINE.match(text):
+            continue
+        # A date line above the text is the page's dateline, and a labelled date is metadata
+        # anywhere; a bare date after the text is the document's own, the date it was signed
+        # (落款), and is kept.
+        if find_labelled_date(text) and (not paragraphs or labelled_dates(text)):
             continue
         if generic and len(text) <= _CREDIT_MAX and _CREDIT_LINE.search(text):
             continue
