@@ -40,6 +40,9 @@ class ReparseReport:
         }
 
 
+_GROUP = 500
+
+
 def reparse(
     archive: Archive, *, site: str | None = None, profile_dirs: Iterable[Path] = ()
 ) -> ReparseReport:
@@ -51,25 +54,32 @@ def reparse(
     report = ReparseReport()
     profiles: dict[str, SiteProfile | None] = {}
     dirs = list(profile_dirs)
-    for stored in list(archive.iter_articles(site=site)):
-        report.articles += 1
-        site_id = stored.article.site
-        if site_id and site_id not in profiles:
-            try:
-                profiles[site_id] = load_profile(site_id, extra_dirs=dirs)
-            except ConfigError:
-                logger.warning("profile %s is gone: generic rules for its articles", site_id)
-                profiles[site_id] = None
-        profile = profiles.get(site_id) if site_id else None
-        page = archive.get_page(stored.page_id)
-        try:
-            article = parse_article(page, profile)
-        except ParseError as exc:
-            report.failed.append((stored.article.url or "", str(exc)))
-            continue
-        outcome = archive.save_article(page, article, cause="reparse")
-        if outcome == "changed":
-            report.changed.append(stored.article.url or "")
-        else:
-            report.unchanged += 1
+    stored_articles = list(archive.iter_articles(site=site))
+    for start in range(0, len(stored_articles), _GROUP):
+        # One commit per group, not per article: a commit flushes the search index's pending
+        # segment, and batched saves run at ~0.9 of a bare executemany (BENCHMARKS.md).
+        with archive.transaction():
+            for stored in stored_articles[start : start + _GROUP]:
+                report.articles += 1
+                site_id = stored.article.site
+                if site_id and site_id not in profiles:
+                    try:
+                        profiles[site_id] = load_profile(site_id, extra_dirs=dirs)
+                    except ConfigError:
+                        logger.warning(
+                            "profile %s is gone: generic rules for its articles", site_id
+                        )
+                        profiles[site_id] = None
+                profile = profiles.get(site_id) if site_id else None
+                page = archive.get_page(stored.page_id)
+                try:
+                    article = parse_article(page, profile)
+                except ParseError as exc:
+                    report.failed.append((stored.article.url or "", str(exc)))
+                    continue
+                outcome = archive.save_article(page, article, cause="reparse")
+                if outcome == "changed":
+                    report.changed.append(stored.article.url or "")
+                else:
+                    report.unchanged += 1
     return report
