@@ -235,3 +235,14 @@ def test_a_dateline_goes_but_the_documents_signature_date_stays() -> None:
     assert paragraphs[0] == text
     assert paragraphs[-2:] == ("四川省人民政府办公厅", "2024年3月12日")
     assert "2024年3月10日" not in paragraphs and "发布时间：2024-03-15" not in paragraphs
+
+
+def test_a_stub_page_without_any_block_of_text_still_gives_its_text_and_metadata() -> None:
+    html = (
+        '<html><head><script type="application/ld+json">{"@type": "NewsArticle",'
+        ' "headline": "Ship name poll", "datePublished": "2016-04-17"}</script></head>'
+        "<body>This is just an example!</body></html>"
+    )
+    article = extract(html.encode(), "https://example.org/poll.html")
+    assert article.paragraphs == ("This is just an example!",)
+    assert article.published is not None and article.published.isoformat() == "2016-04-17"

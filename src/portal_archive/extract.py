@@ -160,9 +160,10 @@ def extract_article(
             for node in tree.css(css):
                 node.decompose()
 
-    title = read_title(tree, meta, selectors.title if selectors else (), url=document.url)
-
     page = PageText(tree.body or tree.root)  # the one walk: every reader slices it
+    title = read_title(
+        tree, meta, selectors.title if selectors else (), url=document.url, page=page
+    )
     body_node = _first_node(tree, selectors.body) if selectors else None
     from_profile = body_node is not None
     body = densest_block(page, title) if body_node is None else None
@@ -173,8 +174,12 @@ def extract_article(
 
     if body is not None:
         body_lines = body.lines(page)
+    elif body_node is not None:
+        body_lines = page.lines_of(body_node)
     else:
-        body_lines = page.lines_of(body_node) if body_node is not None else []
+        # No block holds a paragraph's worth of text (a stub, a one-line notice): the page's
+        # own lines, less links, chrome and date lines, are all the text it has.
+        body_lines = page.lines()
     paragraphs = body_paragraphs(body_lines, title=title, generic=not from_profile)
     if not paragraphs:
         raise ParseError("no article text found", url=document.url)
@@ -214,7 +219,8 @@ def extract_article(
         source=info.source,
         attachments=read_attachments(body_node, document.url),
         images=read_images(body_node, page_base(tree, document.url)),
-        document=read_document(tree),
+        # ``page`` walked ``tree.body`` whenever there is one (read_document needs a body).
+        document=read_document(tree, page),
     )
 
 
