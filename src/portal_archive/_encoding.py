@@ -97,14 +97,22 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
             declared.append((meta, "meta", _label(written)))
     # Valid UTF-8 with non-ASCII bytes is almost never an accident, while a gb2312 label on
     # UTF-8 bytes is common (and gb18030 would decode them "successfully" into mojibake).
-    if not data.isascii() and (text := _strict(data, "utf-8")) is not None:
-        if declared and declared[0][0] != "utf-8":
-            return text, "utf-8", f"utf-8 (declared {declared[0][2]} does not fit)"
-        return text, "utf-8", declared[0][1] if declared else "utf-8"
+    ascii_only = data.isascii()
+    # Codecs whose strict decode already failed: decoding a whole page again to fail again
+    # (a UTF-8 label on a page with a few broken bytes) would double the cost.
+    failed: set[str] = set()
+    if not ascii_only:
+        if (text := _strict(data, "utf-8")) is not None:
+            if declared and declared[0][0] != "utf-8":
+                return text, "utf-8", f"utf-8 (declared {declared[0][2]} does not fit)"
+            return text, "utf-8", declared[0][1] if declared else "utf-8"
+        failed.add("utf-8")
     for encoding, reason, _ in declared:
-        if (text := _strict(data, encoding)) is not None:
-            return text, encoding, reason
-    if data.isascii():
+        if encoding not in failed:
+            if (text := _strict(data, encoding)) is not None:
+                return text, encoding, reason
+            failed.add(encoding)
+    if ascii_only:
         return data.decode("ascii"), "ascii", "ascii"
 
     # A page that is its declared charset (or UTF-8) but for a few broken bytes: replacing
@@ -113,13 +121,14 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     if "utf-8" not in {encoding for encoding, _ in candidates}:
         candidates.append(("utf-8", "utf-8"))
     for encoding, reason in candidates:
-        errors = _LATIN_LETTER if encoding == "utf-8" else "replace"
-        text = data.decode(encoding, errors=errors)
         fitting = data.decode(encoding, errors="ignore")
         broken = len(data) - len(fitting.encode(encoding))
         # Only characters the charset itself decoded are evidence for it.
         good = sum(1 for char in fitting if char > "\x7f")
         if broken * _MOSTLY <= good:
+            # Decoded with replacements only for the charset that is chosen.
+            errors = _LATIN_LETTER if encoding == "utf-8" else "replace"
+            text = data.decode(encoding, errors=errors)
             return text, encoding, f"{reason} ({broken} undecodable bytes)"
 
     best = from_bytes(data[: 256 * 1024]).best()
