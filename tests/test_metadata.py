@@ -459,6 +459,12 @@ def test_source_on_the_dateline() -> None:
     assert run(page("", body, text=BODY_ZH, lang="zh")).source == "新华网"
 
 
+def test_source_right_after_the_time_of_the_dateline() -> None:
+    # gov.cn writes the source in a <span> straight after the time, with no space between.
+    body = "<h1>武汉的声音</h1><div>2025-01-06 10:49<span>来源：新华社</span></div>"
+    assert run(page("", body, text=BODY_ZH, lang="zh")).source == "新华社"
+
+
 def test_column_from_cms_meta_then_jsonld_then_breadcrumb() -> None:
     assert (
         run(page('<meta name="ColumnName" content="今日四川">', "<h1>R</h1>")).column == "今日四川"

@@ -251,9 +251,6 @@ EXPECTED: dict[str, dict[str, Any]] = {
 # (case, key) -> why the extractor gets it wrong today. Each is a bug report for the engineer
 # who owns that part; strict, so a fix shows up as XPASS and the entry must go.
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("govcn-yaowen", "source"): (
-        "META: 来源 in a <span> on the date line ('2025-01-06 10:49来源：新华社…') is not read"
-    ),
 }
 
 

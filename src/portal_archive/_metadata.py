@@ -1026,7 +1026,7 @@ _BREADCRUMB: Final = (
 )
 _BREADCRUMB_MARK: Final = re.compile(r"breadcrumb|crumb|position|location|dqwz|weizhi")
 _SOURCE: Final = re.compile(
-    r"(?:^|[\s|｜(（【\[])(?:来源|信息来源|文章来源|稿件来源|Source)\s*[:：]\s*"
+    r"(?:^|[\s|｜(（【\[\d])(?:来源|信息来源|文章来源|稿件来源|Source)\s*[:：]\s*"
     r"(?P<name>[^\s|｜]{1,40}(?:\s[^\s|｜:：]{1,20}){0,3}?)\s*(?=$|[|｜]|\s+\S{1,8}[:：])",
     re.I,
 )
