@@ -250,8 +250,7 @@ EXPECTED: dict[str, dict[str, Any]] = {
 
 # (case, key) -> why the extractor gets it wrong today. Each is a bug report for the engineer
 # who owns that part; strict, so a fix shows up as XPASS and the entry must go.
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _actual(data: dict[str, Any], key: str) -> Any:
