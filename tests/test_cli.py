@@ -343,3 +343,33 @@ def test_crawl_with_a_failed_url_exits_1(tmp_path: Path, site_copy: Path) -> Non
     assert result.exit_code == 1
     assert "27 new" in result.stderr and "failed [not_found] (HTTP 404)" in result.stderr
     assert "10454731.shtml" in result.stderr
+
+
+def test_show_prints_date_origins_document_fields_and_attachments(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from portal_archive import Archive, extract, load_profile
+    from portal_archive.models import Page
+
+    url = (
+        "https://www.sc.gov.cn/10462/10464/10684/12419/2024/3/15/"
+        "3b1f0c2a9d8e4f5a8b7c6d5e4f3a2b1c.shtml"
+    )
+    body = (SITE.parent / "site-zh" / url.split("www.sc.gov.cn/", 1)[1]).read_bytes()
+    page = Page(
+        url=url,
+        fetch_url=url,
+        final_url=url,
+        status=200,
+        headers=(("content-type", "text/html; charset=gbk"),),
+        body=body,
+        fetched_at=datetime(2024, 4, 1, tzinfo=UTC),
+    )
+    article = extract(body, url, profile=load_profile("sichuan-zh"), charset="gbk")
+    db = tmp_path / "a.db"
+    with Archive.open(db) as archive:
+        archive.save_article(page, article)
+    out = cli("show", url, "--db", str(db)).stdout
+    assert f"published from {article.published_source}" in out
+    assert "Document:" in out and article.document["index_number"] in out
+    assert "Attachments:" in out and "[ofd]" in out

@@ -15,7 +15,7 @@ import os
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,7 +60,7 @@ from .errors import (
 from .extract import Document, extract, extract_article, profile_for_url
 from .fetch import Fetcher
 from .mirror import serve_directory
-from .models import CrawlReport
+from .models import Article, CrawlReport
 from .profiles import SiteProfile, load_profile, load_profiles
 from .settings import Settings
 from .urls import canonicalize_url, is_public_address
@@ -516,21 +516,58 @@ def show(
     out = [
         safe(article.title or "(no title)"),
         "=" * min(len(article.title or ""), 100),
+        *([safe(article.subtitle), ""] if article.subtitle else []),
         f"Published: {article.published or '-'}    Updated: {article.updated or '-'}",
+        *_date_origins(article),
         f"Source:    {article.url}",
         f"Fetched:   {stored.fetched_at} (HTTP {stored.status}, {stored.final_url},"
         f" sha256 {stored.sha256[:16]}…)",
         f"Site:      {article.site or '-'}    Language: {article.language or '-'}    "
         f"Encoding: {article.encoding or '-'}",
+        *(
+            f"{label:<10} {safe(value)}"
+            for label, value in (
+                ("Author:", article.author),
+                ("Column:", article.column),
+                ("Credits:", article.source),
+            )
+            if value
+        ),
         "",
     ]
+    out += _fields("Document:", article.document)
     for paragraph in article.paragraphs:
         out += [safe(paragraph), ""]
-    if article.footer:
-        out.append("Footer:")
-        width = max(len(k) for k in article.footer)
-        out += [f"  {k.ljust(width)}  {safe(v)}" for k, v in article.footer.items()]
+    if article.attachments:
+        out.append("Attachments:")
+        out += [f"  [{a.type}] {safe(a.text)}  {a.url}" for a in article.attachments]
+    if article.images:
+        out.append("Images:")
+        out += [
+            f"  {i.url}" + (f"  {safe(i.caption)}" if i.caption else "") for i in article.images
+        ]
+    out += _fields("Footer:", article.footer)
     typer.echo("\n".join(out))
+
+
+def _date_origins(article: Article) -> list[str]:
+    """Where each date was read from, as ``show`` prints it under the dates."""
+    origins = [
+        f"{kind} from {source}" + (f" ({safe(raw)!r})" if raw else "")
+        for kind, source, raw in (
+            ("published", article.published_source, article.published_raw),
+            ("updated", article.updated_source, article.updated_raw),
+        )
+        if source
+    ]
+    return [f"           {'; '.join(origins)}"] if origins else []
+
+
+def _fields(heading: str, fields: Mapping[str, str]) -> list[str]:
+    if not fields:
+        return []
+    width = max(len(k) for k in fields)
+    return [heading, *(f"  {k.ljust(width)}  {safe(v)}" for k, v in fields.items()), ""]
 
 
 @app.command()
