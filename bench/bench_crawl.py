@@ -50,6 +50,7 @@ import sys
 import tempfile
 import time
 import tracemalloc
+from collections.abc import Awaitable
 from datetime import UTC, datetime
 from importlib.metadata import version as dist_version
 from pathlib import Path
@@ -311,23 +312,13 @@ async def _run_ours(
                 else Fetcher(settings, allowed_hosts=allowed)
             )
             async with fetcher:
-                child0 = await fetcher.stats() if in_child else {"cpu_s": 0.0}
-                profiler = cProfile.Profile() if profile_out else None
-                cpu0, t0 = time.process_time(), time.perf_counter()
-                if profiler:
-                    profiler.enable()
-                report = await crawl(
-                    profile,
-                    fetcher=fetcher,
-                    archive=archive,
-                    options=CrawlOptions(max_hosts=64),
+                work = crawl(
+                    profile, fetcher=fetcher, archive=archive, options=CrawlOptions(max_hosts=64)
                 )
-                if profiler:
-                    profiler.disable()
-                seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
-                if in_child:
-                    child = await fetcher.stats()
-                    fetch_cpu = child["cpu_s"] - child0["cpu_s"]
+                report, seconds, cpu, fetch_cpu, child = await _measured(
+                    fetcher, work, in_child=in_child, profile_out=profile_out
+                )
+                if child is not None:
                     throttle, child_rss = child["max_throttle_s"], child["peak_rss_mb"]
                 else:
                     # AutoThrottle (fetch.py _adapt) may have lengthened a host's delay.
@@ -335,8 +326,6 @@ async def _run_ours(
                     throttle = max((s.throttle for s in slots), default=0.0)
                     fetch_cpu, child_rss = None, 0.0
             articles = archive.count_articles()
-    if profiler and profile_out:
-        profiler.dump_stats(profile_out)
     return {
         "pages": report.requests,
         "seconds": seconds,
@@ -350,6 +339,30 @@ async def _run_ours(
         "failures": len(report.failures),
         "first_failure": str(report.failures[0]) if report.failures else "",
     }
+
+
+async def _measured(
+    fetcher: Any, work: Awaitable[Any], *, in_child: bool, profile_out: str | None
+) -> tuple[Any, float, float, float | None, dict[str, float] | None]:
+    """Await ``work`` timed: its result, wall seconds, this process's CPU seconds, the fetch
+    process's CPU seconds over the same span and its final stats (both None in process).
+    The profile, when asked for, counts CPU time: wall time would be mostly epoll's waits."""
+    child0 = await fetcher.stats() if in_child else None
+    profiler = cProfile.Profile(time.process_time) if profile_out else None
+    cpu0, t0 = time.process_time(), time.perf_counter()
+    if profiler:
+        profiler.enable()
+    try:
+        result = await work
+    finally:
+        if profiler:
+            profiler.disable()
+    seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+    child = await fetcher.stats() if in_child else None
+    if profiler and profile_out:
+        profiler.dump_stats(profile_out)
+    fetch_cpu = child["cpu_s"] - child0["cpu_s"] if child is not None and child0 else None
+    return result, seconds, cpu, fetch_cpu, child
 
 
 async def _run_fetcher_alone(
@@ -386,26 +399,17 @@ async def _run_fetcher_alone(
         else Fetcher(settings, allowed_hosts=allowed)
     )
     async with fetcher:
-        child0 = await fetcher.stats() if in_child else {"cpu_s": 0.0}
-        profiler = cProfile.Profile() if profile_out else None
-        cpu0, t0 = time.process_time(), time.perf_counter()
-        if profiler:
-            profiler.enable()
-        await asyncio.gather(*(lane(fetcher, o) for o in origins))
-        if profiler:
-            profiler.disable()
-        seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
+        work = asyncio.gather(*(lane(fetcher, o) for o in origins))
+        _, seconds, cpu, fetch_cpu, child = await _measured(
+            fetcher, work, in_child=in_child, profile_out=profile_out
+        )
         pages = fetcher.requests
-        child = await fetcher.stats() if in_child else {"cpu_s": 0.0, "peak_rss_mb": 0.0}
-    if profiler and profile_out:
-        profiler.dump_stats(profile_out)
-    fetch_cpu = child["cpu_s"] - child0["cpu_s"] if in_child else cpu
     return {
         "pages": pages,
         "seconds": seconds,
-        "fetch_cpu": fetch_cpu,
-        "cpu": cpu + (fetch_cpu if in_child else 0.0),
-        "child_rss": child["peak_rss_mb"],
+        "fetch_cpu": fetch_cpu if fetch_cpu is not None else cpu,
+        "cpu": cpu + (fetch_cpu or 0.0),
+        "child_rss": child["peak_rss_mb"] if child is not None else 0.0,
         "rss": peak_rss_mb(),
         "articles": None,
         "failures": len(failures),

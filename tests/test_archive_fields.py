@@ -181,7 +181,8 @@ def test_a_failing_inner_write_is_undone_alone() -> None:
         archive.save_article(page(_url(4)), _simple(4))
     assert {s.article.url for s in archive.iter_articles()} == {_url(1), _url(4)}
     assert sorted(h.url for h in archive.search("social")) == [_url(1), _url(4)]
-    # URL 2's page was written before its article was refused: undone with it.
+    # URL 3's page, written before the caller gave up, is undone with its article (URL 2 was
+    # refused before anything was written: the group goes on after it).
     assert archive.counts()["pages"] == 2
 
 

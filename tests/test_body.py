@@ -130,6 +130,8 @@ def test_block_lines_are_slices_of_the_one_walk() -> None:
     page = PageText(tree.body)
     node = tree.css_first("#x")
     assert node is not None
+    # lines_of falls back to a fresh walk for a node it never met: it must have met this one.
+    assert page.block_of(node) is not None
     assert [line.text for line in page.lines_of(node)] == [
         line.text for line in PageText(node).lines()
     ]

@@ -308,23 +308,26 @@ def test_a_sigkilled_crawl_leaves_no_fetch_process(mirror_url: str, tmp_path: Pa
             crawl_process.wait()
 
 
-def test_each_host_gets_httpcores_pool_on_the_asyncio_backend(server: FaultServer) -> None:
+def test_each_host_gets_httpcores_pool_on_the_asyncio_backend(
+    server: FaultServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # fetch.py sets this pool into httpx's transport through a private attribute (httpx has no
-    # argument for a network backend); an httpx upgrade that renames it must fail here, loudly.
-    import httpcore
-    import httpx
-
+    # argument for a network backend). Setting an attribute always works, so the test counts
+    # the connections the backend opened: an httpx that no longer reads ``_pool`` fails here.
     from portal_archive._asyncio_backend import AsyncioBackend
 
-    async def run() -> Any:
-        async with Fetcher(FAST, allowed_hosts=[f"127.0.0.1:{server.port}"]) as fetcher:
-            page = await fetcher.fetch(server.url + "/ok.html")
-            [transport] = fetcher._pools.values()
-            return page, transport
+    opened: list[str] = []
+    connect = AsyncioBackend.connect_tcp
 
-    page, transport = asyncio.run(run())
-    assert page.status == 200
-    assert isinstance(transport, httpx.AsyncHTTPTransport)
-    pool = transport._pool
-    assert isinstance(pool, httpcore.AsyncConnectionPool)
-    assert isinstance(pool._network_backend, AsyncioBackend)
+    async def counting(self: AsyncioBackend, host: str, *args: Any, **kwargs: Any) -> Any:
+        opened.append(host)
+        return await connect(self, host, *args, **kwargs)
+
+    monkeypatch.setattr(AsyncioBackend, "connect_tcp", counting)
+
+    async def run() -> Page:
+        async with Fetcher(FAST, allowed_hosts=[f"127.0.0.1:{server.port}"]) as fetcher:
+            return await fetcher.fetch(server.url + "/ok.html")
+
+    assert asyncio.run(run()).status == 200
+    assert opened and set(opened) == {"127.0.0.1"}

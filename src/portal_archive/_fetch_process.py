@@ -202,8 +202,7 @@ class FetchProcess:
 
     def _send(self, message: tuple[Any, ...]) -> None:
         assert self._writer is not None
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        self._writer.write(_HEADER.pack(len(data)) + data)
+        self._writer.write(_frame(message))
 
     async def _read_answers(self, reader: asyncio.StreamReader) -> None:
         try:
@@ -232,6 +231,13 @@ class FetchProcess:
                 if not future.done():
                     future.set_exception(closed)
             self._pending.clear()
+
+
+def _frame(message: tuple[Any, ...]) -> bytes:
+    """One message on the socket: its pickle's length, then the pickle. Raises what pickle
+    raises for a message that will not pickle."""
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    return _HEADER.pack(len(data)) + data
 
 
 async def _read_frame(reader: asyncio.StreamReader) -> Any:
@@ -272,12 +278,12 @@ async def _serve(sock: socket.socket) -> None:
     def answer(call_id: int, ok: bool, value: Any) -> None:
         counters = (fetcher.requests, fetcher.bytes_received) if fetcher else (0, 0)
         try:
-            data = pickle.dumps((call_id, ok, value, *counters), pickle.HIGHEST_PROTOCOL)
+            data = _frame((call_id, ok, value, *counters))
         except Exception as exc:  # an answer that will not pickle still reaches the crawl
             text = "".join(traceback.format_exception(exc)).rstrip()
             error = FetchProcessError(f"in the fetch process, cannot send {value!r}: {text}")
-            data = pickle.dumps((call_id, False, error, *counters), pickle.HIGHEST_PROTOCOL)
-        writer.write(_HEADER.pack(len(data)) + data)
+            data = _frame((call_id, False, error, *counters))
+        writer.write(data)
 
     async def run(call_id: int, op: str, args: tuple[Any, ...]) -> None:
         assert fetcher is not None

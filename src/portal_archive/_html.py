@@ -14,7 +14,6 @@ __all__ = [
     "Line",
     "PageText",
     "clean_text",
-    "meta_content",
     "select_first",
     "visible_lines",
 ]
@@ -188,12 +187,10 @@ class Block:
     what it contains, so any block's text statistics cost O(1) after the one walk."""
 
     __slots__ = (
-        "anchors",
         "controls",
         "depth",
         "end",
         "images",
-        "items",
         "node",
         "parent",
         "start",
@@ -209,8 +206,6 @@ class Block:
         depth: int,
         start: int,
         controls: int,
-        anchors: int,
-        items: int,
         textareas: int,
         images: int,
     ) -> None:
@@ -221,10 +216,8 @@ class Block:
         self.start = start  # first segment inside
         self.end = start  # one past the last segment inside
         # While the walk is inside the block: the running counts at its start. After: the
-        # form controls, <a>, <li> and <img> elements inside it.
+        # form controls, text boxes and <img> elements inside it.
         self.controls = controls
-        self.anchors = anchors
-        self.items = items
         self.textareas = textareas  # a text box: a comment or contact form
         self.images = images
 
@@ -261,7 +254,7 @@ class PageText:
         link_chars = 0
         in_link = 0
         row_open = False  # the last segment was a cell, and no line break came since
-        controls = anchors = items = textareas = images = 0
+        controls = textareas = images = 0
         # Open elements: (node, Block index or -1, was a link); the top is the parent.
         stack: list[tuple[LexborNode, int, bool]] = []
         current = -1  # innermost open Block
@@ -309,21 +302,16 @@ class PageText:
                                 len(stack),
                                 len(text),
                                 controls,
-                                anchors,
-                                items,
                                 textareas,
                                 images,
                             )
                         )
-                        if kind == _ITEM_KIND:
-                            items += 1
                 elif kind == _CONTROL:
                     controls += 1
                     if node.tag_id == _TEXTAREA_ID:
                         textareas += 1
                 elif kind == _LINK:
                     in_link += 1
-                    anchors += 1
                 elif kind == _IMAGE:
                     images += 1
                 if kind >= _INLINE and (child := node.child) is not None:
@@ -355,8 +343,6 @@ class PageText:
                         row_open = False
                     b.end = len(text)
                     b.controls = controls - b.controls
-                    b.anchors = anchors - b.anchors
-                    b.items = items - b.items
                     b.textareas = textareas - b.textareas
                     b.images = images - b.images
                     current = b.parent
@@ -427,19 +413,4 @@ def select_first(
             value = node.attrs.get(attr) if attr else node.text(separator=" ", strip=True)
             if value and (value := clean_text(value)):
                 return selector, value
-    return None
-
-
-def meta_content(tree: LexborHTMLParser, *names: str) -> str | None:
-    """The content of the first ``<meta name=…>`` or ``<meta property=…>`` among ``names``
-    (case-insensitive), in the order given."""
-    found: dict[str, str] = {}
-    for node in tree.css("meta[content]"):
-        key = (node.attrs.get("name") or node.attrs.get("property") or "").strip().lower()
-        content = clean_text(node.attrs.get("content") or "")
-        if key and content and key not in found:
-            found[key] = content
-    for name in names:
-        if value := found.get(name.lower()):
-            return value
     return None

@@ -629,7 +629,6 @@ def read_metadata(
     footer_lines: Iterable[str] = (),
     url: str | None = None,
     fetched_at: datetime | None = None,
-    lines: Sequence[Line] | None = None,
     page: PageText | None = None,
     body: Block | None = None,
 ) -> Metadata:
@@ -643,10 +642,9 @@ def read_metadata(
     page passes its ``PageText`` as ``page`` and the body's ``Block`` as ``body``: then only
     the lines around the title, before and at the start of the body and just after it are
     read (a dateline or byline sits there), which costs a small fraction of the whole page.
-    Else ``lines``, the visible lines of the whole page, if the caller has them; else the
-    page is walked here.
+    Else the page is walked here.
     """
-    page_lines, title_at = _reader_lines(tree, title, lines, page, body)
+    page_lines, title_at = _reader_lines(tree, title, page, body)
     skip = set(paragraphs)
     skip.update(footer_lines)
     near = _near_title(page_lines, title_at)
@@ -685,15 +683,12 @@ _AFTER_BODY: Final = 25
 def _reader_lines(
     tree: LexborHTMLParser,
     title: str | None,
-    lines: Sequence[Line] | None,
     page: PageText | None,
     body: Block | None,
 ) -> tuple[list[Line], int | None]:
     """The visible lines to read, and where the title is among them."""
     if page is None or body is None:
-        if lines is not None:
-            all_lines = list(lines)
-        elif page is not None:
+        if page is not None:
             all_lines = page.lines()
         else:
             all_lines = visible_lines(tree.body) if tree.body is not None else []

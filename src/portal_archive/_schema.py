@@ -136,37 +136,28 @@ def search_entry(article_id: int, values: Mapping[str, Any]) -> tuple[int, tuple
     )
 
 
-def index_article(
-    conn: sqlite3.Connection,
-    article_id: int,
-    *,
-    old_rowid: int | None = None,
-    values: dict[str, Any] | None = None,
-) -> None:
-    """(Re)write an article's row in the search index. ``values`` are the article's column
-    values when the caller has them at hand; otherwise they are read from ``articles``."""
-    if values is None:
-        row = conn.execute(
-            "SELECT title, body_text, site, column_name, source, published, updated,"
-            " first_seen_at, search_rowid FROM articles WHERE id = ?",
-            [article_id],
-        ).fetchone()
-        if row is None:
-            return
-        keys = (
-            "title",
-            "body_text",
-            "site",
-            "column_name",
-            "source",
-            "published",
-            "updated",
-            "first_seen_at",
-        )
-        values = dict(zip(keys, row[:8], strict=True))
-        old_rowid = row[8]
-    if old_rowid is not None:
-        conn.execute("DELETE FROM articles_search WHERE rowid = ?", [old_rowid])
+def index_article(conn: sqlite3.Connection, article_id: int) -> None:
+    """(Re)write an article's row in the search index from its row in ``articles``."""
+    row = conn.execute(
+        "SELECT title, body_text, site, column_name, source, published, updated,"
+        " first_seen_at, search_rowid FROM articles WHERE id = ?",
+        [article_id],
+    ).fetchone()
+    if row is None:
+        return
+    keys = (
+        "title",
+        "body_text",
+        "site",
+        "column_name",
+        "source",
+        "published",
+        "updated",
+        "first_seen_at",
+    )
+    values = dict(zip(keys, row[:8], strict=True))
+    if row[8] is not None:
+        conn.execute("DELETE FROM articles_search WHERE rowid = ?", [row[8]])
     rowid, columns = search_entry(article_id, values)
     conn.execute(SEARCH_INSERT, [rowid, *columns])
     conn.execute("UPDATE articles SET search_rowid = ? WHERE id = ?", [rowid, article_id])

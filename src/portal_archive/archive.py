@@ -1067,17 +1067,12 @@ _NOT_VERSIONED: Final = frozenset({"url", "site", "fetched_at"})
 def _insert(conn: sqlite3.Connection, table: str, values: dict[str, Any]) -> int:
     """A plain INSERT of one row; the statement text repeats, so SQLite's statement cache
     keeps it compiled (sqlite-utils would re-read the table's columns on every call)."""
-    key = (table, *values)
-    sql = _INSERTS.get(key)
-    if sql is None:
-        columns = ", ".join(values)
-        marks = ", ".join("?" * len(values))
-        sql = _INSERTS[key] = f"INSERT INTO {table} ({columns}) VALUES ({marks})"
-    cursor = conn.execute(sql, list(values.values()))
+    columns = ", ".join(values)
+    marks = ", ".join("?" * len(values))
+    cursor = conn.execute(
+        f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(values.values())
+    )
     return int(cursor.lastrowid or 0)
-
-
-_INSERTS: dict[tuple[str, ...], str] = {}
 
 
 #: The Article's stored columns (``column_name`` is its ``column``), in SELECT order.

@@ -16,7 +16,7 @@ import logging
 import re
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from urllib.parse import urlsplit
@@ -204,12 +204,12 @@ class _Run:
                     self.active_hosts -= queue.in_flight == 0
                     task.result()  # an ArchiveError ends the run here
                 if self.group is not None and time.monotonic() >= self.group_deadline:
-                    self._commit_group()
+                    self._close_group()
                 if report.blocked:
                     break
         except ArchiveError as exc:
             # The archive failed: what the open group holds is not trusted, roll it back.
-            self._end_group(exc)
+            self._close_group(exc)
             raise
         finally:
             for task in in_flight:
@@ -218,7 +218,7 @@ class _Run:
                 await asyncio.gather(*in_flight, return_exceptions=True)
             # Cancelled, or stopped by any other error: every URL in the group is whole (each
             # is finished in its own savepoint), so it is kept.
-            self._commit_group()
+            self._close_group()
             report.requests = self.fetcher.requests
             report.bytes_received = self.fetcher.bytes_received
             report.finished_at = datetime.now(UTC)
@@ -248,29 +248,27 @@ class _Run:
 
     # -- archive transactions ---------------------------------------------------------------
 
-    def _finish(self) -> contextlib.AbstractContextManager[None]:
-        """The transaction of one URL: a savepoint inside the open group (opened here)."""
+    @contextlib.contextmanager
+    def _finish(self) -> Iterator[None]:
+        """The transaction of one URL: a savepoint inside the open group (opened here). The
+        group is committed once it holds ``_GROUP_URLS`` URLs; the run loop commits it when
+        its time is up."""
         if self.group is None:
             group = contextlib.ExitStack()
             group.enter_context(self.archive.transaction())
             self.group, self.group_urls = group, 0
             self.group_deadline = time.monotonic() + _GROUP_SECONDS
         self.group_urls += 1
-        return self.archive.transaction()
+        with self.archive.transaction():
+            yield
+        if self.group_urls >= _GROUP_URLS:
+            self._close_group()
 
-    def _url_finished(self) -> None:
-        if self.group_urls >= _GROUP_URLS or time.monotonic() >= self.group_deadline:
-            self._commit_group()
-
-    def _commit_group(self) -> None:
+    def _close_group(self, exc: BaseException | None = None) -> None:
+        """Commit the open group, or roll it back when ``exc`` (an archive failure) is given."""
         group, self.group = self.group, None
         if group is not None:
-            group.close()
-
-    def _end_group(self, exc: BaseException) -> None:
-        group, self.group = self.group, None
-        if group is not None:
-            group.__exit__(type(exc), exc, exc.__traceback__)
+            group.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
     # -- one URL ------------------------------------------------------------------------------
 
@@ -296,13 +294,11 @@ class _Run:
         except FetchError as exc:
             with self._finish():
                 self._fetch_failed(link, exc)
-            self._url_finished()
             return
         finally:
             self._report_progress()
         with self._finish():
             self._handle(link, page, capture)
-        self._url_finished()
 
     def _handle(self, link: Link, page: Page, capture: tuple[int, dict[str, str]] | None) -> None:
         if link.kind == "attachment":

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .archive import Archive
+from .archive import Archive, StoredArticle
 from .errors import ConfigError, ParseError
 from .extract import parse_article
 from .profiles import SiteProfile, load_profile
@@ -52,34 +52,47 @@ def reparse(
         ArchiveError: the archive cannot be read or written.
     """
     report = ReparseReport()
-    profiles: dict[str, SiteProfile | None] = {}
-    dirs = list(profile_dirs)
+    profiles = _Profiles(list(profile_dirs))
     stored_articles = list(archive.iter_articles(site=site))
-    for start in range(0, len(stored_articles), _GROUP):
+    report.articles = len(stored_articles)
+    for start in range(0, len(stored_articles), _GROUP):  # itertools.batched needs 3.12
         # One commit per group, not per article: a commit flushes the search index's pending
         # segment, and batched saves run at ~0.9 of a bare executemany (BENCHMARKS.md).
         with archive.transaction():
             for stored in stored_articles[start : start + _GROUP]:
-                report.articles += 1
-                site_id = stored.article.site
-                if site_id and site_id not in profiles:
-                    try:
-                        profiles[site_id] = load_profile(site_id, extra_dirs=dirs)
-                    except ConfigError:
-                        logger.warning(
-                            "profile %s is gone: generic rules for its articles", site_id
-                        )
-                        profiles[site_id] = None
-                profile = profiles.get(site_id) if site_id else None
-                page = archive.get_page(stored.page_id)
-                try:
-                    article = parse_article(page, profile)
-                except ParseError as exc:
-                    report.failed.append((stored.article.url or "", str(exc)))
-                    continue
-                outcome = archive.save_article(page, article, cause="reparse")
-                if outcome == "changed":
-                    report.changed.append(stored.article.url or "")
-                else:
-                    report.unchanged += 1
+                _reparse_one(archive, stored, profiles.get(stored.article.site), report)
     return report
+
+
+def _reparse_one(
+    archive: Archive, stored: StoredArticle, profile: SiteProfile | None, report: ReparseReport
+) -> None:
+    page = archive.get_page(stored.page_id)
+    try:
+        article = parse_article(page, profile)
+    except ParseError as exc:
+        report.failed.append((stored.article.url or "", str(exc)))
+        return
+    if archive.save_article(page, article, cause="reparse") == "changed":
+        report.changed.append(stored.article.url or "")
+    else:
+        report.unchanged += 1
+
+
+class _Profiles:
+    """Each site's profile, loaded once; None (generic rules) for a site whose profile is gone."""
+
+    def __init__(self, dirs: list[Path]) -> None:
+        self._dirs = dirs
+        self._loaded: dict[str, SiteProfile | None] = {}
+
+    def get(self, site_id: str | None) -> SiteProfile | None:
+        if not site_id:
+            return None
+        if site_id not in self._loaded:
+            try:
+                self._loaded[site_id] = load_profile(site_id, extra_dirs=self._dirs)
+            except ConfigError:
+                logger.warning("profile %s is gone: generic rules for its articles", site_id)
+                self._loaded[site_id] = None
+        return self._loaded[site_id]
