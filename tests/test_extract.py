@@ -139,6 +139,53 @@ def test_extract_accepts_str_and_bytes_alike() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("data", "kept"),
+    [
+        ("<p>héllo 中文</p>".encode(), True),  # valid UTF-8: the bytes are the parser's input
+        (b"<p>plain</p>", True),
+        ('<meta charset="gbk"><p>中文</p>'.encode(), True),  # a lying label, UTF-8 bytes
+        ('<meta charset="gbk"><p>中文</p>'.encode("gbk"), False),  # decoded from GBK
+        (b"\xef\xbb\xbf<p>bom</p>", False),  # the mark is not part of the text
+        (b"<p>broken \xff\xfe byte" + "中文".encode() * 40 + b"</p>", False),  # replaced
+    ],
+    ids=["utf-8", "ascii", "lying-label", "gbk", "bom", "replaced"],
+)
+def test_document_keeps_the_bytes_only_when_they_are_its_utf8(data: bytes, kept: bool) -> None:
+    document = Document.from_bytes(data)
+    assert (document.utf8 is not None) is kept
+    if document.utf8 is not None:
+        assert document.utf8.decode("utf-8") == document.text
+    # Either way the tree holds the decoded text, character for character.
+    assert "\ufffd" not in document.tree().body.text() or not kept
+
+
+def test_a_str_with_a_lone_surrogate_still_parses() -> None:
+    document = Document.from_bytes("<p>before \ud800 after</p>")
+    assert document.tree().body.text() == "before  after"
+
+
+def test_scripts_styles_and_frames_never_reach_the_text() -> None:
+    page = (
+        "<html><head><script>var head = 1;</script></head><body><h1>Title here</h1>"
+        "<p>Body text of the article, long enough to count as a paragraph of prose.</p>"
+        "<script>var x = 'script text';</script><style>p { color: red }</style>"
+        "<noscript>Enable JavaScript</noscript><template><p>template text</p></template>"
+        "<iframe>frame text</iframe><svg><text>svg text</text></svg>"
+        "<p>A second paragraph of the article, with enough words to be kept too.</p>"
+        "</body></html>"
+    )
+    document = Document.from_bytes(page)
+    tree = document.tree()
+    article = extract_article(document, tree=tree)
+    assert article.paragraphs == (
+        "Body text of the article, long enough to count as a paragraph of prose.",
+        "A second paragraph of the article, with enough words to be kept too.",
+    )
+    # Gone from the tree the later readers query (node.text() would return their text).
+    assert tree.body.css("script, style, noscript, template, iframe, svg") == []
+
+
 def test_extract_without_url_uses_generic_rules() -> None:
     article = extract((SITE / SEED_PATH.lstrip("/")).read_bytes())
     assert article.site is None and article.url is None

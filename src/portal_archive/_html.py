@@ -69,6 +69,9 @@ _BLOCK: Final = frozenset(
     ]
 )
 _CELL: Final = frozenset({"td", "th"})
+# Elements whose content is never the page's text (code, styles, embedded documents and
+# pictures): the walk notes them so the extractor can drop them without a query of its own.
+HIDDEN_TAGS: Final = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed")
 # Never visible, or not text a reader reads.
 _SKIP: Final = frozenset(
     [
@@ -133,6 +136,7 @@ class Line:
 _CONTROLS: Final = frozenset({"input", "textarea", "select", "button"})
 # What the walk does with each tag (one dict lookup per node).
 (
+    _HIDDEN,
     _IGNORE,
     _TEXT,
     _CONTROL,
@@ -143,9 +147,10 @@ _CONTROLS: Final = frozenset({"input", "textarea", "select", "button"})
     _BLOCK_KIND,
     _CELL_KIND,
     _ITEM_KIND,
-) = range(10)
+) = range(11)
 _KINDS: Final[dict[str, int]] = {
     **dict.fromkeys(_SKIP, _IGNORE),
+    **dict.fromkeys(HIDDEN_TAGS, _HIDDEN),
     **dict.fromkeys(_CONTROLS, _CONTROL),
     **dict.fromkeys(_BLOCK, _BLOCK_KIND),
     **dict.fromkeys(_CELL, _CELL_KIND),
@@ -232,13 +237,15 @@ class PageText:
     safe.
     """
 
-    __slots__ = ("_by_id", "blocks", "join", "link", "text")
+    __slots__ = ("_by_id", "blocks", "hidden", "join", "link", "text")
 
     def __init__(self, root: LexborNode | None) -> None:
         self.text: list[str] = []  # segment text, cleaned and non-empty
         self.link: list[int] = []  # characters of link text in the segment
         self.join: list[bool] = []  # the segment continues the previous one's table row
         self.blocks: list[Block] = []
+        #: the outermost ``HIDDEN_TAGS`` elements under the root, in document order
+        self.hidden: list[LexborNode] = []
         self._by_id: dict[int, Block] | None = None
         self._walk(root)
 
@@ -246,7 +253,7 @@ class PageText:
         # One loop over every node, with the bookkeeping inlined: this walk is most of the
         # extractor's own time, and a helper call per node would double it. Tags are read
         # as Lexbor's integer ids (``tag_id``), which costs half of decoding the name.
-        text, link, join, blocks = self.text, self.link, self.join, self.blocks
+        text, link, join, blocks, hidden = self.text, self.link, self.join, self.blocks, self.hidden
         kinds = _KIND_OF_ID
         names = _NAME_OF_ID
         parts: list[str] = []
@@ -314,6 +321,8 @@ class PageText:
                     in_link += 1
                 elif kind == _IMAGE:
                     images += 1
+                elif kind == _HIDDEN:
+                    hidden.append(node)
                 if kind >= _INLINE and (child := node.child) is not None:
                     stack.append((node, block, kind == _LINK))
                     if block >= 0:
