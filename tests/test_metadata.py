@@ -435,6 +435,24 @@ def test_title_is_the_h1_that_is_one_part_of_the_declared_title() -> None:
     assert run(page(head, body)).title == "Nord findet seine Meister"
 
 
+def test_an_application_name_that_is_the_headline_names_no_site() -> None:
+    head = (
+        "<meta property='og:title' content='Rural roads plan approved'>"
+        "<meta name='application-name' content='Rural roads plan approved'>"
+    )
+    body = "<h1><a href='/en'>Example News</a></h1><h1>Rural roads plan approved</h1>"
+    assert run(page(head, body)).title == "Rural roads plan approved"
+
+
+def test_title_is_the_h2_that_starts_the_declared_title_not_the_section_h1() -> None:
+    head = (
+        "<title>Example | Kultur | Literatur | 30.11. | Buch der Woche - Hannah Jones</title>"
+        "<meta property='og:title' content='30.11. | Buch der Woche - Hannah Jones'>"
+    )
+    body = "<h1>Literatur</h1><h2>30.11. | Buch der Woche</h2>"
+    assert run(page(head, body)).title == "30.11. | Buch der Woche"
+
+
 def test_title_without_the_permalink_pilcrow() -> None:
     body = "<h1>Shared Mutable History<a class='headerlink' href='#shared'>¶</a></h1>"
     assert run(page("", body)).title == "Shared Mutable History"

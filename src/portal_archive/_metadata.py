@@ -338,11 +338,15 @@ def _host_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[
 def _site_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:
     names = {
         meta.value("og:site_name"),
-        meta.value("application-name"),
-        meta.value("apple-mobile-web-app-title"),
         meta.value("SiteName"),
         (meta.value("twitter:site") or "").lstrip("@"),
     }
+    # The name of a pinned tab: some CMSes fill it with the article's title, which then
+    # names no site.
+    headlines = {_norm(meta.value(key) or "") for key in ("og:title", "twitter:title")}
+    for app in ("application-name", "apple-mobile-web-app-title"):
+        if (name := meta.value(app)) and _norm(name) not in headlines:
+            names.add(name)
     found = meta.jsonld_value("publisher")
     if found is not None:
         names.update(_names(found[1]))
@@ -507,14 +511,17 @@ def read_title(
     exact: dict[str, int] = {}
     for rank, text in enumerate([*references, *stripped]):
         exact.setdefault(_norm(text), rank % len(references))
-    # A whole part of a declared title whose site name could not be told apart ("Nord sucht
-    # seine Meister - Berliner Leichtathletik-Verband"): a weaker match than the whole title.
+    # The first or last parts of a declared title whose site name could not be told apart
+    # ("Nord sucht seine Meister - Berliner Leichtathletik-Verband"): a weaker match than
+    # the whole title.
     partial: dict[str, int] = {}
     for rank, text in enumerate(references):
         parts = _split_title(text)[0]
-        for part in parts if len(parts) >= 2 else ():
-            if (norm := _norm(part)) and norm not in site_names and norm not in exact:
-                partial.setdefault(norm, rank)
+        for k in range(1, len(parts)):
+            for run in (parts[:k], parts[k:]):
+                norm = _norm("".join(run))
+                if norm and norm not in site_names and norm not in exact:
+                    partial.setdefault(norm, rank)
 
     def chosen(heading: _Heading, text: str) -> str:
         meta.title_node = heading.node  # where a subtitle (deck) may follow
@@ -554,9 +561,17 @@ def read_title(
                 best = (score, heading, heading.main(references))
         if best is not None:
             return chosen(best[1], best[2])
-    for heading in h1s:
-        if _norm(heading.text) in partial:
-            return chosen(heading, heading.main(references))
+    if partial:
+        h2s = [h for h in (_heading(node, page) for node in h2_nodes) if plausible(h)]
+        parts_found = [
+            (partial[norm], level, order, heading)
+            for level, headings in enumerate((h1s, h2s))
+            for order, heading in enumerate(headings)
+            if (norm := _norm(heading.text)) in partial
+        ]
+        if parts_found:
+            part_heading = min(parts_found, key=lambda item: item[:3])[3]
+            return chosen(part_heading, part_heading.main(references))
     if len(h1s) == 1 and len(h1s[0].text) >= 4:
         return chosen(h1s[0], h1s[0].main(references))
     for value in declared:
