@@ -210,6 +210,21 @@ def test_pictures_captions_and_credits_are_not_paragraphs() -> None:
     assert [image.caption for image in article.images][:1] == ["The new bridge at dawn"]
 
 
+def test_steps_each_with_its_picture_are_the_article_not_captions() -> None:
+    # A recipe or a photo story: every step is a picture with a short text, and the steps
+    # hold all of the text. Dropped one by one as captions, nothing would be left.
+    main = (
+        "<div class='steps'>"
+        + "".join(
+            f"<div><img src='/s{i}.jpg'><p>Step {i}. {PARA.format(n=i)}</p></div>" for i in range(6)
+        )
+        + "</div>"
+    )
+    article = extract(_page(main))
+    assert len(article.paragraphs) == 6
+    assert all(p.startswith("Step") for p in article.paragraphs)
+
+
 def test_the_heading_of_a_link_list_goes_with_the_list() -> None:
     main = (
         "<div class='story'>"

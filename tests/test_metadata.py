@@ -402,6 +402,62 @@ def test_title_before_the_site_name_and_its_motto() -> None:
     assert run(page(head, body)).title == "Das Musikvideo der Welt"
 
 
+def test_title_in_a_link_to_the_page_itself_is_no_logo() -> None:
+    # og:title cut short by the CMS; the heading links to "#", not to the front page.
+    head = (
+        "<title>Rural roads plan approved</title>"
+        "<meta property='og:title' content='Rural roads plan'>"
+    )
+    body = "<h2><a href='#'>Rural roads plan approved</a></h2>"
+    assert run(page(head, body)).title == "Rural roads plan approved"
+
+
+def test_logo_linking_home_in_a_web_archive_copy() -> None:
+    head = "<title>Rural roads plan approved | ExampleBlog</title>"
+    body = (
+        "<h1><a href='https://web.archive.org/web/2008/http://www.example.de/'>ExampleBlog</a></h1>"
+    )
+    assert run(page(head, body)).title == "Rural roads plan approved"
+
+
+def test_title_drops_a_site_name_glued_to_it() -> None:
+    head = "<title>Truckwash A31Example Branchenbuch | Example Branchenbuch</title>"
+    body = "<h1><a href='/' rel='home'>Example Branchenbuch</a></h1>"
+    assert run(page(head, body)).title == "Truckwash A31"
+
+
+def test_title_is_the_h1_that_is_one_part_of_the_declared_title() -> None:
+    # The site name is too long to be told apart, and menus have h1s of their own.
+    head = "<title>Nord findet seine Meister - Berliner Leichtathletik-Verband e.V.</title>"
+    body = (
+        "<h1>Quicklink</h1><ul><li><a href='/a'>A</a></li></ul><h1>Nord findet seine Meister</h1>"
+    )
+    assert run(page(head, body)).title == "Nord findet seine Meister"
+
+
+def test_an_application_name_that_is_the_headline_names_no_site() -> None:
+    head = (
+        "<meta property='og:title' content='Rural roads plan approved'>"
+        "<meta name='application-name' content='Rural roads plan approved'>"
+    )
+    body = "<h1><a href='/en'>Example News</a></h1><h1>Rural roads plan approved</h1>"
+    assert run(page(head, body)).title == "Rural roads plan approved"
+
+
+def test_title_is_the_h2_that_starts_the_declared_title_not_the_section_h1() -> None:
+    head = (
+        "<title>Example | Kultur | Literatur | 30.11. | Buch der Woche - Hannah Jones</title>"
+        "<meta property='og:title' content='30.11. | Buch der Woche - Hannah Jones'>"
+    )
+    body = "<h1>Literatur</h1><h2>30.11. | Buch der Woche</h2>"
+    assert run(page(head, body)).title == "30.11. | Buch der Woche"
+
+
+def test_title_without_the_permalink_pilcrow() -> None:
+    body = "<h1>Shared Mutable History<a class='headerlink' href='#shared'>¶</a></h1>"
+    assert run(page("", body)).title == "Shared Mutable History"
+
+
 def test_subtitle_is_the_heading_right_below_the_title() -> None:
     body = "<h1>Rural roads plan approved</h1><h2>Ten thousand kilometres by 2027</h2>"
     assert run(page("", body)).subtitle == "Ten thousand kilometres by 2027"

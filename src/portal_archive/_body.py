@@ -154,7 +154,7 @@ def _near_title(
     return near if near >= 0 and near_value >= _NEAR_TITLE_SHARE * best_value else best
 
 
-def _chrome_blocks(page: PageText, sums: _Sums, top: int) -> list[Block]:
+def _chrome_blocks(page: PageText, sums: _Sums, top: int, *, pictures: bool = True) -> list[Block]:
     """The outermost blocks inside ``page.blocks[top]`` that are chrome: a block that is
     mostly link text (related links, tags, a share bar) with the short heading right before
     it, one that holds a form and less than half the text (a comment form and its thread, a
@@ -164,6 +164,7 @@ def _chrome_blocks(page: PageText, sums: _Sums, top: int) -> list[Block]:
     content_sums, links, total = sums.content, sums.links, sums.total
     content = content_sums[root.end] - content_sums[root.start]
     dropped: list[Block] = []
+    picture_text = 0.0  # paragraph text in the blocks dropped as pictures with captions
     skip_depth = -1  # inside a dropped block: its depth
     for i in range(top + 1, len(blocks)):
         block = blocks[i]
@@ -187,17 +188,25 @@ def _chrome_blocks(page: PageText, sums: _Sums, top: int) -> list[Block]:
         form = (block.controls > 0 and own * 5 < content) or (
             block.textareas > 0 and own * 2 < content
         )
-        pictures = (
-            block.images > 0
+        picture = (
+            pictures
+            and block.images > 0
             and total[end] - total[start] <= _PICTURE_BYTES * block.images
             and own * 4 < content
         )
-        if dense or form or pictures or block.tag in _CHROME_TAGS or block.tag in _CAPTION_TAGS:
+        chrome = block.tag in _CHROME_TAGS or block.tag in _CAPTION_TAGS
+        if dense or form or picture or chrome:
             heading = _heading_before(page, top, i) if dense else None
             if heading is not None and (not dropped or dropped[-1].end <= heading.start):
                 dropped.append(heading)
             dropped.append(block)
             skip_depth = block.depth
+            if picture and not (dense or form or chrome):
+                picture_text += own
+    # Pictures that hold half of the block's text between them are not captions beside an
+    # article: they are the article (a recipe's steps, a photo story).
+    if picture_text * 2 >= content > 0:
+        return _chrome_blocks(page, sums, top, pictures=False)
     return dropped
 
 

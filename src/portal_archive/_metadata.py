@@ -234,7 +234,12 @@ def _links_home(node: LexborNode) -> bool:
     if link is None:
         return False
     href = (link.attrs.get("href") or "").strip()
+    if not href or href.startswith(("#", "javascript:")):
+        return False  # a link to this page, or a script: the heading of the page itself
     path = urlsplit(href).path
+    # A copy in a web archive links to the archived site: ``/web/2008…/http://site.de/``.
+    if (inner := max(path.find("/http://"), path.find("/https://"))) >= 0:
+        path = urlsplit(path[inner + 1 :]).path
     return path in {"", "/", "./", "../"} or bool(re.fullmatch(r"/?(index|default)\.\w+", path))
 
 
@@ -281,7 +286,8 @@ class _Heading:
 
 
 def _heading(node: LexborNode, page: PageText | None = None) -> _Heading:
-    text = _text_of(node, page)
+    # A pilcrow at the end is a permalink to the heading (documentation generators).
+    text = _text_of(node, page).rstrip("¶ ")
     inner = node
     # Down through wrappers that hold the whole text (<h1><span><small>kicker</small>…).
     for _ in range(3):
@@ -332,11 +338,15 @@ def _host_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[
 def _site_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:
     names = {
         meta.value("og:site_name"),
-        meta.value("application-name"),
-        meta.value("apple-mobile-web-app-title"),
         meta.value("SiteName"),
         (meta.value("twitter:site") or "").lstrip("@"),
     }
+    # The name of a pinned tab: some CMSes fill it with the article's title, which then
+    # names no site.
+    headlines = {_norm(meta.value(key) or "") for key in ("og:title", "twitter:title")}
+    for app in ("application-name", "apple-mobile-web-app-title"):
+        if (name := meta.value(app)) and _norm(name) not in headlines:
+            names.add(name)
     found = meta.jsonld_value("publisher")
     if found is not None:
         names.update(_names(found[1]))
@@ -373,7 +383,32 @@ def _is_site(part: str, site_names: set[str], *, loose: bool = False) -> bool:
 
 def _strip_site(title: str, site_names: set[str]) -> str:
     """``title`` without the parts that name the site (``Title - Site``, ``Site | Title``,
-    ``Title | Site - Its Motto`` when the motto is part of the site name)."""
+    ``Title | Site - Its Motto`` when the motto is part of the site name), and without a
+    site name glued to its end with no space or separator (``Truckwash A31Das Branchenbuch``,
+    a template that forgot the separator)."""
+    return _cut_glued_site(_strip_site_parts(title, site_names), site_names)
+
+
+# A site name shorter than this (normalised) is not cut off a glued title: too likely to end
+# a real word.
+_GLUED_MIN: Final = 6
+
+
+def _cut_glued_site(text: str, site_names: set[str]) -> str:
+    norm = _norm(text)
+    for name in site_names:
+        if len(name) < _GLUED_MIN or len(norm) <= len(name) or not norm.endswith(name):
+            continue
+        # Where the name starts as written: the shortest end of the text that is the name.
+        for i in range(len(text) - 1, 0, -1):
+            if _norm(text[i:]) == name:
+                if text[i - 1].isalnum() and _norm(text[:i]):
+                    return text[:i].strip()
+                break
+    return text
+
+
+def _strip_site_parts(title: str, site_names: set[str]) -> str:
     parts, seps = _split_title(title)
     if len(parts) < 2 or len(seps) != len(parts) - 1:
         return title
@@ -476,6 +511,17 @@ def read_title(
     exact: dict[str, int] = {}
     for rank, text in enumerate([*references, *stripped]):
         exact.setdefault(_norm(text), rank % len(references))
+    # The first or last parts of a declared title whose site name could not be told apart
+    # ("Nord sucht seine Meister - Berliner Leichtathletik-Verband"): a weaker match than
+    # the whole title.
+    partial: dict[str, int] = {}
+    for rank, text in enumerate(references):
+        parts = _split_title(text)[0]
+        for k in range(1, len(parts)):
+            for run in (parts[:k], parts[k:]):
+                norm = _norm("".join(run))
+                if norm and norm not in site_names and norm not in exact:
+                    partial.setdefault(norm, rank)
 
     def chosen(heading: _Heading, text: str) -> str:
         meta.title_node = heading.node  # where a subtitle (deck) may follow
@@ -515,6 +561,17 @@ def read_title(
                 best = (score, heading, heading.main(references))
         if best is not None:
             return chosen(best[1], best[2])
+    if partial:
+        h2s = [h for h in (_heading(node, page) for node in h2_nodes) if plausible(h)]
+        parts_found = [
+            (partial[norm], level, order, heading)
+            for level, headings in enumerate((h1s, h2s))
+            for order, heading in enumerate(headings)
+            if (norm := _norm(heading.text)) in partial
+        ]
+        if parts_found:
+            part_heading = min(parts_found, key=lambda item: item[:3])[3]
+            return chosen(part_heading, part_heading.main(references))
     if len(h1s) == 1 and len(h1s[0].text) >= 4:
         return chosen(h1s[0], h1s[0].main(references))
     for value in declared:
