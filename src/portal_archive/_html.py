@@ -4,8 +4,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from typing import Final, NamedTuple
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -120,10 +119,11 @@ def clean_text(text: str) -> str:
     return text.strip(_EDGE_SPACE)
 
 
-@dataclass(frozen=True, slots=True)
-class Line:
+class Line(NamedTuple):
     """One visual line of text and how much of it is link text."""
 
+    # A tuple, not a frozen dataclass: a page makes hundreds of them, and a frozen
+    # dataclass's __init__ (object.__setattr__ per field) cost 1 % of the extractor's time.
     text: str
     link_chars: int
 
@@ -143,11 +143,12 @@ _CONTROLS: Final = frozenset({"input", "textarea", "select", "button"})
     _IMAGE,
     _INLINE,
     _LINK,
+    _TIME,
     _BREAK,
     _BLOCK_KIND,
     _CELL_KIND,
     _ITEM_KIND,
-) = range(11)
+) = range(12)
 _KINDS: Final[dict[str, int]] = {
     **dict.fromkeys(_SKIP, _IGNORE),
     **dict.fromkeys(HIDDEN_TAGS, _HIDDEN),
@@ -160,6 +161,7 @@ _KINDS: Final[dict[str, int]] = {
     "-doctype": _IGNORE,
     "br": _BREAK,
     "a": _LINK,
+    "time": _TIME,
     "img": _IMAGE,
 }
 
@@ -237,7 +239,7 @@ class PageText:
     safe.
     """
 
-    __slots__ = ("_by_id", "blocks", "hidden", "join", "link", "text")
+    __slots__ = ("_by_id", "blocks", "hidden", "join", "link", "text", "times")
 
     def __init__(self, root: LexborNode | None) -> None:
         self.text: list[str] = []  # segment text, cleaned and non-empty
@@ -246,6 +248,8 @@ class PageText:
         self.blocks: list[Block] = []
         #: the outermost ``HIDDEN_TAGS`` elements under the root, in document order
         self.hidden: list[LexborNode] = []
+        #: the ``<time>`` elements, in document order (the date readers want them)
+        self.times: list[LexborNode] = []
         self._by_id: dict[int, Block] | None = None
         self._walk(root)
 
@@ -253,7 +257,8 @@ class PageText:
         # One loop over every node, with the bookkeeping inlined: this walk is most of the
         # extractor's own time, and a helper call per node would double it. Tags are read
         # as Lexbor's integer ids (``tag_id``), which costs half of decoding the name.
-        text, link, join, blocks, hidden = self.text, self.link, self.join, self.blocks, self.hidden
+        text, link, join, blocks = self.text, self.link, self.join, self.blocks
+        hidden, times = self.hidden, self.times
         kinds = _KIND_OF_ID
         names = _NAME_OF_ID
         parts: list[str] = []
@@ -323,6 +328,8 @@ class PageText:
                     images += 1
                 elif kind == _HIDDEN:
                     hidden.append(node)
+                elif kind == _TIME:
+                    times.append(node)
                 if kind >= _INLINE and (child := node.child) is not None:
                     stack.append((node, block, kind == _LINK))
                     if block >= 0:

@@ -35,16 +35,45 @@ __all__ = ["Metadata", "PageMeta", "read_metadata", "read_title"]
 # -- what the page declares: <meta> tags and JSON-LD -------------------------------------------
 
 
-_META_QUERY: Final = 'meta[content], script[type*="ld+json" i], link[rel="canonical" i]'
+# Everything the metadata layer reads by selector, in one pass: a pass over the tree costs
+# ~0.3 ms on a news page whatever it looks for (css_first too: selectolax collects every
+# match, then returns the first), and a group selector keeps document order.
+_META_QUERY: Final = (
+    'meta[content], script[type*="ld+json" i], link[rel="canonical" i], title, '
+    '[itemprop="datePublished"]:not(meta), [itemprop="dateModified"]:not(meta)'
+)
+
+
+def _in_svg(node: LexborNode) -> bool:
+    """An SVG's own ``<title>`` (a tooltip), not the document's."""
+    parent = node.parent
+    if parent is not None and parent.tag == "head":
+        return False
+    while parent is not None:
+        if parent.tag == "svg":
+            return True
+        parent = parent.parent
+    return False
 
 
 class PageMeta:
-    """The page's ``<meta>`` tags (read in one pass) and its JSON-LD (parsed on first use).
+    """What the page declares, read in one pass: its ``<meta>`` tags, ``<title>``, canonical
+    link and visible microdata dates; its JSON-LD is parsed on first use.
 
     Built before the extractor strips ``<script>`` elements, since JSON-LD lives in them.
+    Only strings are kept: no node outlives the pass, so later removals cannot leave one
+    dangling.
     """
 
-    __slots__ = ("_jsonld", "_jsonld_text", "has_canonical", "tags", "title_node")
+    __slots__ = (
+        "_jsonld",
+        "_jsonld_text",
+        "canonical",
+        "microdata",
+        "page_title",
+        "tags",
+        "title_node",
+    )
 
     def __init__(self, tree: LexborHTMLParser) -> None:
         #: lower-cased name, property or itemprop → (the name as written, content); the
@@ -52,12 +81,14 @@ class PageMeta:
         self.tags: dict[str, tuple[str, str]] = {}
         #: the heading ``read_title`` took the title from, if it did
         self.title_node: LexborNode | None = None
-        #: the page has a ``<link rel="canonical">`` (nodes are only removed later, so
-        #: without one now there is none to look for afterwards)
-        self.has_canonical = False
+        #: the ``href`` of the first ``<link rel="canonical">``
+        self.canonical: str | None = None
+        #: the text of the page's ``<title>`` (the first one outside an ``<svg>``), cleaned
+        self.page_title: str | None = None
+        #: ``datePublished`` / ``dateModified`` → the raw value of the first visible element
+        #: carrying it as microdata (``content``, ``datetime``, ``title`` or its text)
+        self.microdata: dict[str, str] = {}
         jsonld_text: list[str] = []
-        # One selector pass for all three: each pass over the tree costs as much as the
-        # next (~0.25 ms on a news page), and a group selector keeps document order.
         for node in tree.css(_META_QUERY):
             tag = node.tag
             if tag == "script":
@@ -65,7 +96,19 @@ class PageMeta:
                     jsonld_text.append(text)
                 continue
             if tag == "link":
-                self.has_canonical = True
+                if self.canonical is None:
+                    self.canonical = node.attrs.get("href")
+                continue
+            if tag == "title":
+                if self.page_title is None and not _in_svg(node):
+                    self.page_title = clean_text(node.text())
+                continue
+            if tag != "meta":
+                itemprop = node.attrs.get("itemprop") or ""
+                if itemprop not in self.microdata:
+                    item = node.attrs
+                    raw = item.get("content") or item.get("datetime") or item.get("title")
+                    self.microdata[itemprop] = clean_text(raw or node.text(separator=" "))[:80]
                 continue
             attrs = node.attributes  # one dict: cheaper than several attrs.get()
             name = attrs.get("name") or attrs.get("property") or attrs.get("itemprop")
@@ -100,9 +143,14 @@ class PageMeta:
             objects: list[dict[str, Any]] = []
             for text in self._jsonld_text:
                 try:
-                    data = json.loads(_JSON_WRAPPER.sub("", text))
+                    data = json.loads(text)
                 except ValueError:
-                    continue
+                    # Only a wrapped one needs the unwrapping, whose anchored alternatives
+                    # cost more than the parse on a long JSON-LD.
+                    try:
+                        data = json.loads(_JSON_WRAPPER.sub("", text))
+                    except ValueError:
+                        continue
                 objects.extend(_flatten(data, depth=0))
             objects.sort(key=lambda obj: not _is_article(obj))
             self._jsonld = objects
@@ -319,12 +367,7 @@ def _children(node: LexborNode) -> Iterator[LexborNode]:
 def _host_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:
     """The page's host as a site name may spell it: ``zeit.de`` and ``zeit``."""
     names: set[str] = set()
-    canonical = tree.css_first('link[rel="canonical" i]') if meta.has_canonical else None
-    for address in (
-        url,
-        meta.value("og:url"),
-        canonical.attrs.get("href") if canonical is not None else None,
-    ):
+    for address in (url, meta.value("og:url"), meta.canonical):
         host = (urlsplit(address or "").hostname or "").removeprefix("www.")
         if host.count(".") >= 1 and not host.replace(".", "").isdigit():
             labels = host.split(".")
@@ -472,8 +515,7 @@ def read_title(
     has one: headings are then read from it, not walked again."""
     if selectors and (found := select_first(tree, selectors)):
         return found[1]
-    title_node = tree.css_first("title")
-    page_title = clean_text(title_node.text()) if title_node is not None else ""
+    page_title = meta.page_title or ""
     declared = [
         meta.value(name)
         for name in ("ArticleTitle", "og:title", "twitter:title", "dc.title", "title")
@@ -499,11 +541,19 @@ def read_title(
             return False
         return True
 
-    # One selector pass for both levels (a pass costs ~0.25 ms); h2s are read only if needed.
+    # The walk's blocks hold the headings (a selector pass would cost ~0.3 ms); h2s are read
+    # only if needed.
     h1_nodes: list[LexborNode] = []
     h2_nodes: list[LexborNode] = []
-    for node in tree.css("h1, h2"):
-        (h1_nodes if node.tag == "h1" else h2_nodes).append(node)
+    if page is not None:
+        for block in page.blocks:
+            if block.tag == "h1":
+                h1_nodes.append(block.node)
+            elif block.tag == "h2":
+                h2_nodes.append(block.node)
+    else:
+        for node in tree.css("h1, h2"):
+            (h1_nodes if node.tag == "h1" else h2_nodes).append(node)
     h1s = [h for h in (_heading(node, page) for node in h1_nodes) if plausible(h)]
     references = [text for text in dict.fromkeys([*declared, page_title]) if text]
     stripped = [_strip_site(text, site_names) for text in references]
@@ -667,10 +717,6 @@ _JSONLD_KEYS: Final[tuple[tuple[DateKind, str], ...]] = (
     ("published", "datePublished"),
     ("updated", "dateModified"),
 )
-# <time> elements and visible microdata dates, in one walk of the tree.
-_MICRODATA: Final = (
-    'time, [itemprop="datePublished"]:not(meta), [itemprop="dateModified"]:not(meta)'
-)
 # How far from the title line a date or byline line may be, in visible lines.
 _NEAR_AFTER: Final = 8
 _NEAR_BEFORE: Final = 3
@@ -707,7 +753,9 @@ def read_metadata(
     near = _near_title(page_lines, title_at)
     found = Metadata()
 
-    dates = _collect_dates(tree, meta, profile, page_lines, skip, near, url)
+    # The walk found the <time> elements; without one, a selector pass does.
+    times = page.times if page is not None else tree.css("time")
+    dates = _collect_dates(tree, meta, profile, page_lines, skip, near, url, times)
     limit = _latest_allowed(fetched_at)
     for kind in ("published", "updated"):
         chosen = _choose([c for c in getattr(dates, kind) if c.value <= limit])
@@ -786,9 +834,9 @@ def _title_segment(page: PageText, title: str | None, start: int, end: int) -> i
     probe = _probe(title)
     for i in range(start, end):
         text = texts[i]
-        if len(text) <= longest and probe in text.casefold() and want in _norm(text):
+        if len(text) <= longest and probe in text.casefold():
             got = _norm(text)
-            if got == want or len(want) >= 0.6 * len(got):
+            if want in got and (got == want or len(want) >= 0.6 * len(got)):
                 return i
     return None
 
@@ -810,8 +858,13 @@ def _title_index(lines: list[Line], title: str | None) -> int | None:
     if not want:
         return None
     probe = _probe(title)
+    # A line shorter than the normalised title cannot hold it (normalising only drops
+    # characters): most lines are skipped before the regex of ``_norm``.
+    least = len(want)
     candidates = [
-        (i, _norm(line.text)) for i, line in enumerate(lines) if probe in line.text.casefold()
+        (i, _norm(folded))
+        for i, line in enumerate(lines)
+        if len(folded := line.text.casefold()) >= least and probe in folded
     ]
     for i, got in candidates:
         if got == want:
@@ -840,6 +893,7 @@ def _collect_dates(
     skip: set[str],
     near: list[Line],
     url: str | None,
+    times: list[LexborNode],
 ) -> _Dates:
     dates = _Dates()
     selectors = profile.selectors.date if profile else ()
@@ -858,21 +912,9 @@ def _collect_dates(
             dates.add(kind, _Candidate(found[0], f"meta:{tag[0]}", tag[1], layer))
     # Microdata on visible elements (<meta itemprop> is read with the meta tags above): the
     # first element of each, in one query.
-    micro: dict[str, LexborNode] = {}
-    times: list[LexborNode] = []
-    for item in tree.css(_MICRODATA):
-        if item.tag == "time":
-            times.append(item)
-        if item.attrs.get("itemprop") in ("datePublished", "dateModified"):
-            micro.setdefault(item.attrs.get("itemprop") or "", item)
     for kind, key in _JSONLD_KEYS:
-        node = micro.get(key)
-        if node is None:
-            continue
-        attrs = node.attrs
-        raw = attrs.get("content") or attrs.get("datetime") or attrs.get("title") or ""
-        raw = clean_text(raw or node.text(separator=" "))[:80]
-        if found := find_date(raw):
+        raw = meta.microdata.get(key)
+        if raw and (found := find_date(raw)):
             dates.add(kind, _Candidate(found[0], f"itemprop:{key}", raw, "meta"))
     for kind, key in _JSONLD_KEYS:
         value = meta.jsonld_value(key)
