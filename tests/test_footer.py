@@ -289,3 +289,22 @@ def test_footer_inside_a_page_wide_body_is_found_by_its_name_and_mark() -> None:
         + "<footer><p>Copyright © 2022 Frollein Herr</p></footer></div>"
     )
     assert footer == {"copyright": "Copyright © 2022 Frollein Herr"}
+
+
+def test_hint_words_are_found_alike_in_lowered_bytes_and_lowered_text() -> None:
+    # _footer_block finds them in the page's UTF-8 lowered by bytes.lower(), which leaves
+    # non-ASCII alone; str.lower() also turns the Kelvin sign into "k" and "İ" into "i" and a
+    # combining dot.
+    from portal_archive._footer import FOOTER_HINT_WORDS
+
+    for word in FOOTER_HINT_WORDS:
+        assert word == word.lower() and "\n" not in word
+        assert "k" not in word and not word.endswith("i")
+
+
+def test_footer_hint_in_capitals_next_to_non_ascii_text() -> None:
+    footer, lines = _footer_of(
+        _ARTICLE + "<div class=footer><p>Ünsere Seite</p>"
+        "<p>ÉDITIONS MÉTÉO COPYRIGHT © 2024. ALL RIGHTS RESERVED.</p></div>"
+    )
+    assert lines == ("Ünsere Seite", "ÉDITIONS MÉTÉO COPYRIGHT © 2024. ALL RIGHTS RESERVED.")

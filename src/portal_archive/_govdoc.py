@@ -66,6 +66,9 @@ _ANY_CORE_LABEL: Final = re.compile(
         for label in labels
     )
 )
+_CORE_FIRST: Final = frozenset(
+    label[0] for name, labels in _FIELDS if name in _CORE for label in labels
+)
 _MAX_LINE: Final = 300
 _TRIM: Final = " \t|:：;；,，\u3000"
 
@@ -88,8 +91,13 @@ def read_document(tree: LexborHTMLParser, page: PageText | None = None) -> dict[
         return {}
     # The page's visible text is at hand and costs a quarter of the body's text() to search:
     # without a header label in it, no line can give a header (most pages end here).
-    if page is not None and not _ANY_CORE_LABEL.search("\n".join(page.text)):
-        return {}
+    if page is not None:
+        text = "\n".join(page.text)
+        # Every such label starts with one of a few Chinese characters: finding one character
+        # is a memchr, where the regex tries the labels at every position (~0.05 ms a page),
+        # and a page with no Chinese has none of them.
+        if not any(first in text for first in _CORE_FIRST) or not _ANY_CORE_LABEL.search(text):
+            return {}
     # This quick look decides which pages are read at all, so it stays as it was: the same
     # pages get a header as before.
     if not _ANY_CORE.search(body.text(separator=" ")):
