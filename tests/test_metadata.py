@@ -573,3 +573,34 @@ def test_metadata_from_the_callers_page_walk_matches_the_whole_page() -> None:
     assert windowed == whole
     assert (windowed.published, windowed.updated) == (date(2024, 5, 1), date(2024, 5, 3))
     assert (windowed.source, windowed.author, windowed.column) == ("四川日报", "Jane Doe", "News")
+
+
+_PROSE = "<p>" + "Der Deutsche Schwimm-Verband gibt die neuen Levelpässe heraus. " * 4 + "</p>"
+
+
+def _sidebar_h1_page(opening: str) -> str:
+    return (
+        "<html><head><title>Synchronschwimmen - Aktuelles - Synchronschwimmen</title></head>"
+        "<body><div class='side'><h1>Quicklinks</h1><ul><li><a href='/a'>Vereinsfinder</a></li>"
+        "<li><a href='/b'>Termine</a></li></ul></div>"
+        f"<div class='main'>{opening}{_PROSE}{_PROSE}</div></body></html>"
+    )
+
+
+def test_a_weak_h1_outside_the_body_yields_to_the_headline_the_body_opens_with() -> None:
+    page = _sidebar_h1_page("<h2>Levelpässe für das Synchronschwimmen ab sofort bestellbar</h2>")
+    article = extract(page)
+    assert article.title == "Levelpässe für das Synchronschwimmen ab sofort bestellbar"
+    assert not any("Levelpässe für das" in p and "bestellbar" in p for p in article.paragraphs)
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "<h2>Die Themen im Überblick:</h2>",  # a label, not a headline
+        "<h2>17.7.2011</h2>",  # a date
+        "<h2>Hauptinhalt der Seite</h2>",  # shares no word with what the page calls itself
+    ],
+)
+def test_the_body_opening_heading_must_look_like_the_pages_headline(opening: str) -> None:
+    assert extract(_sidebar_h1_page(opening)).title == "Quicklinks"

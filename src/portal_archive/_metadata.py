@@ -29,7 +29,7 @@ from ._dates import DateKind, find_date, is_weak, labelled_dates, line_date, url
 from ._html import Block, Line, PageText, clean_text, select_first, visible_lines
 from .profiles import SiteProfile
 
-__all__ = ["Metadata", "PageMeta", "read_metadata", "read_title"]
+__all__ = ["Metadata", "PageMeta", "opening_heading", "read_metadata", "read_title"]
 
 
 # -- what the page declares: <meta> tags and JSON-LD -------------------------------------------
@@ -73,6 +73,7 @@ class PageMeta:
         "page_title",
         "tags",
         "title_node",
+        "title_weak",
     )
 
     def __init__(self, tree: LexborHTMLParser) -> None:
@@ -81,6 +82,9 @@ class PageMeta:
         self.tags: dict[str, tuple[str, str]] = {}
         #: the heading ``read_title`` took the title from, if it did
         self.title_node: LexborNode | None = None
+        #: ``read_title`` fell back on a heading nothing the page declares confirms (the
+        #: lone or first ``<h1>``) or on ``<title>`` itself
+        self.title_weak = False
         #: the ``href`` of the first ``<link rel="canonical">``
         self.canonical: str | None = None
         #: the text of the page's ``<title>`` (the first one outside an ``<svg>``), cleaned
@@ -622,15 +626,52 @@ def read_title(
         if parts_found:
             part_heading = min(parts_found, key=lambda item: item[:3])[3]
             return chosen(part_heading, part_heading.main(references))
+    meta.title_weak = True  # from here on, nothing the page declares confirms the pick
     if len(h1s) == 1 and len(h1s[0].text) >= 4:
         return chosen(h1s[0], h1s[0].main(references))
     for value in declared:
         if value:
+            meta.title_weak = False
             return _strip_site(value, site_names)
     if h1s:
         return chosen(h1s[0], h1s[0].main(references))
     if page_title:
         return _strip_site(page_title, site_names)
+    return None
+
+
+_DECLARED: Final = ("og:title", "twitter:title", "ArticleTitle")
+
+
+def opening_heading(page: PageText, body: Block, meta: PageMeta) -> str | None:
+    """The heading the article body opens with, when ``read_title``'s pick was weak (see
+    ``PageMeta.title_weak``) and lies outside the body: on many sites the ``<h1>`` is the
+    site's or the section's name ("Quicklinks", "Minecraft News") and the article's own
+    headline is the ``<h2>`` at the top of its text."""
+    if not meta.title_weak:
+        return None
+    if meta.title_node is not None:
+        picked = page.block_of(meta.title_node)
+        if picked is None or body.start <= picked.start < body.end:
+            return None
+    blocks = page.blocks
+    first = bisect_left(blocks, body.start, key=lambda block: block.start)
+    for block in blocks[first:]:
+        if block.start > body.start + 1:
+            break
+        if block.tag in ("h1", "h2") and block.start < block.end <= body.end:
+            text = " ".join(page.text[block.start : block.end])
+            # A headline, not a label ("Die Themen im Überblick:"), a date, or a landmark
+            # for screen readers: it shares a word with what the page calls itself.
+            declared = [meta.page_title or "", *(meta.value(n) or "" for n in _DECLARED)]
+            if (
+                4 <= len(text) <= 300
+                and not text.endswith((":", "："))
+                and find_date(text) is None
+                and any(_similarity(text, name) > 0 for name in declared if name)
+            ):
+                return text
+            return None
     return None
 
 

@@ -24,7 +24,7 @@ from ._footer_block import footer_lines as read_footer_lines
 from ._govdoc import read_document
 from ._html import Block, PageText
 from ._media import page_base, read_attachments, read_images
-from ._metadata import PageMeta, read_metadata, read_title
+from ._metadata import PageMeta, opening_heading, read_metadata, read_title
 from .errors import ParseError
 from .models import Article, Page
 from .profiles import SiteProfile, builtin_profile_ids, load_profile
@@ -196,6 +196,7 @@ def extract_article(
     body = densest_block(page, title) if body_node is None else None
     if body is not None:
         body_node = body.block.node
+        title = opening_heading(page, body.block, meta) or title
     footer_node = _first_node(tree, selectors.footer) if selectors else None
     footer_lines = read_footer_lines(page, footer_node, body_node)
 
