@@ -791,7 +791,7 @@ def machine() -> str:
 def verdict(rows: dict[tuple[str, str], Row], have_traf: bool) -> str:
     """One sentence per part of the bar: met or not, with the numbers."""
     if not have_traf:
-        return "trafilatura was not installed: no comparison."
+        return "trafilatura did not run (not installed, or --ours-only): no comparison."
 
     def get(label: str, tool: str) -> Row | None:
         return rows.get((label, tool))
