@@ -70,18 +70,19 @@ _BLOCK: Final = frozenset(
 _CELL: Final = frozenset({"td", "th"})
 # Elements whose content is never the page's text (code, styles, embedded documents and
 # pictures): the walk notes them so the extractor can drop them without a query of its own.
-HIDDEN_TAGS: Final = ("script", "style", "noscript", "template", "iframe", "svg", "object", "embed")
-# Never visible, or not text a reader reads.
+_HIDDEN_TAGS: Final = (
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "iframe",
+    "svg",
+    "object",
+    "embed",
+)
+# Never visible, or not text a reader reads (besides the hidden ones above).
 _SKIP: Final = frozenset(
     [
-        "script",
-        "style",
-        "noscript",
-        "template",
-        "iframe",
-        "object",
-        "embed",
-        "svg",
         "math",
         "canvas",
         "select",
@@ -158,7 +159,7 @@ _CONTROLS: Final = frozenset({"input", "textarea", "select", "button"})
 ) = range(12)
 _KINDS: Final[dict[str, int]] = {
     **dict.fromkeys(_SKIP, _IGNORE),
-    **dict.fromkeys(HIDDEN_TAGS, _HIDDEN),
+    **dict.fromkeys(_HIDDEN_TAGS, _HIDDEN),
     **dict.fromkeys(_CONTROLS, _CONTROL),
     **dict.fromkeys(_BLOCK, _BLOCK_KIND),
     **dict.fromkeys(_CELL, _CELL_KIND),
@@ -246,18 +247,19 @@ class PageText:
     safe.
     """
 
-    __slots__ = ("_by_id", "blocks", "hidden", "join", "link", "text", "times")
+    __slots__ = ("_by_id", "_by_object", "blocks", "hidden", "join", "link", "text", "times")
 
     def __init__(self, root: LexborNode | None) -> None:
         self.text: list[str] = []  # segment text, cleaned and non-empty
         self.link: list[int] = []  # characters of link text in the segment
         self.join: list[bool] = []  # the segment continues the previous one's table row
         self.blocks: list[Block] = []
-        #: the outermost ``HIDDEN_TAGS`` elements under the root, in document order
+        #: the outermost ``_HIDDEN_TAGS`` elements under the root, in document order
         self.hidden: list[LexborNode] = []
         #: the ``<time>`` elements, in document order (the date readers want them)
         self.times: list[LexborNode] = []
-        self._by_id: dict[int, Block] | None = None
+        self._by_object: dict[int, Block] | None = None  # id() of each Block's node
+        self._by_id: dict[int, Block] | None = None  # Lexbor's address of each Block's node
         self._walk(root)
 
     def _walk(self, root: LexborNode | None) -> None:
@@ -386,10 +388,12 @@ class PageText:
     def block_of(self, node: LexborNode) -> Block | None:
         """The Block of ``node`` if it is a block element of this page."""
         # Callers mostly hand back a node they got from a Block: the same object, found by
-        # identity without asking Lexbor for every block's address (~0.1 ms a page).
-        for block in self.blocks:
-            if block.node is node:
-                return block
+        # identity without asking Lexbor for every block's address (~0.1 ms a page). The
+        # Blocks hold their nodes, so no id() here can be reused by another object.
+        if self._by_object is None:
+            self._by_object = {id(block.node): block for block in self.blocks}
+        if (found := self._by_object.get(id(node))) is not None:
+            return found
         if self._by_id is None:
             self._by_id = {block.node.mem_id: block for block in self.blocks}
         return self._by_id.get(node.mem_id)

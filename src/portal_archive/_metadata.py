@@ -504,6 +504,11 @@ def _span(title: str, first: str, last: str) -> str:
     return title[start:end].strip() if 0 <= start < end else first
 
 
+# Where a page declares its title, most trusted first: CMS meta, OpenGraph, Twitter, Dublin
+# Core, a plain <meta name="title">.
+_DECLARED_TITLES: Final = ("ArticleTitle", "og:title", "twitter:title", "dc.title", "title")
+
+
 def read_title(
     tree: LexborHTMLParser,
     meta: PageMeta,
@@ -520,10 +525,7 @@ def read_title(
     if selectors and (found := select_first(tree, selectors)):
         return found[1]
     page_title = meta.page_title or ""
-    declared = [
-        meta.value(name)
-        for name in ("ArticleTitle", "og:title", "twitter:title", "dc.title", "title")
-    ]
+    declared = [meta.value(name) for name in _DECLARED_TITLES]
     if (headline := meta.jsonld_value("headline")) is not None:
         declared.append(clean_text(str(headline[1])))
     site_names = _site_names(tree, meta, url)
@@ -640,9 +642,6 @@ def read_title(
     return None
 
 
-_DECLARED: Final = ("og:title", "twitter:title", "ArticleTitle")
-
-
 def opening_heading(page: PageText, body: Block, meta: PageMeta) -> str | None:
     """The heading the article body opens with, when ``read_title``'s pick was weak (see
     ``PageMeta.title_weak``) and lies outside the body: on many sites the ``<h1>`` is the
@@ -663,7 +662,7 @@ def opening_heading(page: PageText, body: Block, meta: PageMeta) -> str | None:
             text = " ".join(page.text[block.start : block.end])
             # A headline, not a label ("Die Themen im Überblick:"), a date, or a landmark
             # for screen readers: it shares a word with what the page calls itself.
-            declared = [meta.page_title or "", *(meta.value(n) or "" for n in _DECLARED)]
+            declared = [meta.page_title or "", *(meta.value(n) or "" for n in _DECLARED_TITLES)]
             if (
                 4 <= len(text) <= 300
                 and not text.endswith((":", "："))
