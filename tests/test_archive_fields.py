@@ -291,6 +291,7 @@ def test_a_database_error_inside_a_group_is_an_archive_error_for_that_url_only()
         "2025年1月6日，成都召开会议。Chengdu会议",
         "かなカナ한국어𠀀𠀁 mixed\u2009thin space 四",
     ],
+    ids=["empty", "ascii", "latin", "han", "mixed-han", "kana-hangul-astral"],
 )
 def test_prepare_fences_each_cjk_character(text: str) -> None:
     """The search index's text: every CJK character between thin spaces, the rest as is."""

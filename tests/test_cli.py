@@ -6,11 +6,13 @@ import fcntl
 import json
 import sqlite3
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from portal_archive import Archive, Page, load_profile, parse_article
 from portal_archive.cli import app
 from portal_archive.mirror import MirrorHandler, serve_directory
 
@@ -346,11 +348,6 @@ def test_crawl_with_a_failed_url_exits_1(tmp_path: Path, site_copy: Path) -> Non
 
 
 def test_show_prints_date_origins_document_fields_and_attachments(tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    from portal_archive import Archive, extract, load_profile
-    from portal_archive.models import Page
-
     url = (
         "https://www.sc.gov.cn/10462/10464/10684/12419/2024/3/15/"
         "3b1f0c2a9d8e4f5a8b7c6d5e4f3a2b1c.shtml"
@@ -365,7 +362,7 @@ def test_show_prints_date_origins_document_fields_and_attachments(tmp_path: Path
         body=body,
         fetched_at=datetime(2024, 4, 1, tzinfo=UTC),
     )
-    article = extract(body, url, profile=load_profile("sichuan-zh"), charset="gbk")
+    article = parse_article(page, load_profile("sichuan-zh"))  # as crawl and reparse do
     db = tmp_path / "a.db"
     with Archive.open(db) as archive:
         archive.save_article(page, article)

@@ -57,7 +57,8 @@ def reparse(
     report.articles = len(stored_articles)
     for start in range(0, len(stored_articles), _GROUP):  # itertools.batched needs 3.12
         # One commit per group, not per article: a commit flushes the search index's pending
-        # segment, and batched saves run at ~0.9 of a bare executemany (BENCHMARKS.md).
+        # segment. Saves grouped in one transaction ran at 0.54-0.69 of a bare executemany,
+        # one commit each at 0.40-0.46 (BENCHMARKS.md, archive ingest).
         with archive.transaction():
             for stored in stored_articles[start : start + _GROUP]:
                 _reparse_one(archive, stored, profiles.get(stored.article.site), report)
