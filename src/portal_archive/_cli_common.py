@@ -16,6 +16,7 @@ from typing import Annotated, Any, NoReturn, TypeVar
 
 import typer
 
+from ._fetch_process import FetchProcessError
 from .archive import Archive, StoredArticle
 from .errors import (
     ArchiveError,
@@ -57,7 +58,7 @@ def guard(action: Callable[[], T]) -> T:
         return action()
     except BlockedError as exc:
         fail(exc, EXIT_BLOCKED)
-    except FetchError as exc:
+    except (FetchError, FetchProcessError) as exc:
         fail(exc, EXIT_FAILURES)
     except (ConfigError, ArchiveError, ParseError) as exc:
         fail(exc, EXIT_USAGE)

@@ -55,8 +55,9 @@ _PACKAGE_DIR: Final = str(Path(__file__).resolve().parent)
 _PR_SET_PDEATHSIG: Final = 1
 
 
-class FetchProcessError(RuntimeError):
-    """The fetch process ended, or could not be started: the crawl cannot go on."""
+class FetchProcessError(PortalArchiveError):
+    """The fetch process ended, or could not be started: the crawl cannot go on. What it
+    finished is archived; the next run resumes with the rest."""
 
 
 class FetchProcess:
