@@ -293,8 +293,7 @@ async def _run_ours(
 ) -> dict[str, Any]:
     """``crawl()`` as the CLI runs it: the Fetcher in a fetch process (``in_child``), or,
     as before that design, in this process."""
-    from portal_archive import Archive, Fetcher, Settings, crawl, load_profile
-    from portal_archive._fetch_process import FetchProcess
+    from portal_archive import Archive, Settings, crawl, load_profile
     from portal_archive.crawl import CrawlOptions
 
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
@@ -306,11 +305,7 @@ async def _run_ours(
         with Archive.open(folder / "archive.db") as archive:
             # Every host on the bench's port (a bare host name allows the default ports only).
             allowed = [f"{host}:{port}" for host in profile.hosts]
-            fetcher: Any = (
-                FetchProcess(settings, allowed_hosts=allowed)
-                if in_child
-                else Fetcher(settings, allowed_hosts=allowed)
-            )
+            fetcher = _our_fetcher(settings, allowed, in_child=in_child)
             async with fetcher:
                 work = crawl(
                     profile, fetcher=fetcher, archive=archive, options=CrawlOptions(max_hosts=64)
@@ -324,7 +319,7 @@ async def _run_ours(
                     # AutoThrottle (fetch.py _adapt) may have lengthened a host's delay.
                     slots = fetcher._slots.values()
                     throttle = max((s.throttle for s in slots), default=0.0)
-                    fetch_cpu, child_rss = None, 0.0
+                    child_rss = 0.0
             articles = archive.count_articles()
     return {
         "pages": report.requests,
@@ -339,6 +334,14 @@ async def _run_ours(
         "failures": len(report.failures),
         "first_failure": str(report.failures[0]) if report.failures else "",
     }
+
+
+def _our_fetcher(settings: Any, allowed: list[str], *, in_child: bool) -> Any:
+    """Our Fetcher for ``allowed``: in a fetch process (``in_child``), or in this process."""
+    from portal_archive import Fetcher
+    from portal_archive._fetch_process import FetchProcess
+
+    return (FetchProcess if in_child else Fetcher)(settings, allowed_hosts=allowed)
 
 
 async def _measured(
@@ -371,8 +374,7 @@ async def _run_fetcher_alone(
     """Our Fetcher, fetching only, in the references' pattern (robots.txt is the Fetcher's
     own first request per host): what the fetch side costs by itself, in this process or in
     a fetch process (``in_child``: its CPU is the child's, the total adds this process's)."""
-    from portal_archive import Fetcher, Settings
-    from portal_archive._fetch_process import FetchProcess
+    from portal_archive import Settings
 
     settings = Settings(allow_private_networks=True, delay_s=delay, jitter=0.0)
     origins = host_urls(port, n_hosts)
@@ -393,11 +395,7 @@ async def _run_fetcher_alone(
                 links = dict.fromkeys(m.decode() for m in _HREF.findall(page.body))
                 todo += [origin + p for p in links if article.search(p)]
 
-    fetcher: Any = (
-        FetchProcess(settings, allowed_hosts=allowed)
-        if in_child
-        else Fetcher(settings, allowed_hosts=allowed)
-    )
+    fetcher = _our_fetcher(settings, allowed, in_child=in_child)
     async with fetcher:
         work = asyncio.gather(*(lane(fetcher, o) for o in origins))
         _, seconds, cpu, fetch_cpu, child = await _measured(

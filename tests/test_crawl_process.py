@@ -244,7 +244,7 @@ def test_a_crawl_through_the_fetch_process_archives_what_an_in_process_crawl_doe
 ) -> None:
     hosts = fetch_hosts(PROFILE, mirror_url)
 
-    async def main(db: Path, in_child: bool) -> dict[str, Any]:
+    async def main(db: Path, in_child: bool) -> tuple[dict[str, Any], int, int]:
         with Archive.open(db) as archive:
             fetcher = (
                 FetchProcess(FAST, allowed_hosts=hosts)
@@ -255,13 +255,15 @@ def test_a_crawl_through_the_fetch_process_archives_what_an_in_process_crawl_doe
                 report = await crawl(PROFILE, fetcher=fetcher, archive=archive, base_url=mirror_url)
             assert report.exit_code == 0, report.failures
             assert report.articles_new == 28
-            assert report.requests == fetcher.requests > 28
-            return _signature(archive)
+            return _signature(archive), report.requests, report.bytes_received
 
-    here = asyncio.run(main(tmp_path / "here.db", False))
-    there = asyncio.run(main(tmp_path / "there.db", True))
+    here, here_requests, here_bytes = asyncio.run(main(tmp_path / "here.db", False))
+    there, there_requests, there_bytes = asyncio.run(main(tmp_path / "there.db", True))
     assert there == here
     assert len(there["articles"]) == 28
+    # The child's counters reach the report: the same requests and bytes as in process.
+    assert there_requests == here_requests > 28
+    assert there_bytes == here_bytes > 0
 
 
 # -- no orphans ----------------------------------------------------------------------------------

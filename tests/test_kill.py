@@ -27,16 +27,13 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from portal_archive.mirror import serve_directory
+from .conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "fixtures" / "site"
 ARCHIVE_PY = ROOT / "src" / "portal_archive" / "archive.py"
 PROFILE = "sichuan-en"
 
@@ -359,9 +356,9 @@ def _assert_runs(snap: Snapshot, *, began: int, interrupted: int) -> None:
 
 
 @pytest.fixture(scope="module")
-def mirror() -> Iterator[str]:
-    with serve_directory(SITE) as url:
-        yield url
+def mirror(mirror_url: str) -> str:
+    """conftest's session-wide mirror server, under this module's name for it."""
+    return mirror_url
 
 
 @pytest.fixture(scope="module")
