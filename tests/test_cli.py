@@ -10,12 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from portal_archive import Archive, Page, load_profile, parse_article
-from portal_archive._cli_common import EXIT_FAILURES, guard
-from portal_archive._fetch_process import FetchProcessError
 from portal_archive.cli import app
 from portal_archive.mirror import MirrorHandler, serve_directory
 
@@ -373,16 +370,3 @@ def test_show_prints_date_origins_document_fields_and_attachments(tmp_path: Path
     assert f"published from {article.published_source}" in out
     assert "Document:" in out and article.document["index_number"] in out
     assert "Attachments:" in out and "[ofd]" in out
-
-
-def test_a_dead_fetch_process_is_one_line_and_exit_1(capsys: pytest.CaptureFixture[str]) -> None:
-    """The fetch child killed (out of memory, by hand) stops the crawl: one line on stderr,
-    exit 1 as for failed URLs, never a traceback."""
-
-    def crawl() -> None:
-        raise FetchProcessError("the fetch process ended (killed by signal 9)")
-
-    with pytest.raises(typer.Exit) as exited:
-        guard(crawl)
-    assert exited.value.exit_code == EXIT_FAILURES
-    assert capsys.readouterr().err == "error: the fetch process ended (killed by signal 9)\n"

@@ -8,6 +8,7 @@ import asyncio
 import os
 import pickle
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -333,3 +334,38 @@ def test_each_host_gets_httpcores_pool_on_the_asyncio_backend(
 
     assert asyncio.run(run()).status == 200
     assert opened and set(opened) == {"127.0.0.1"}
+
+
+def test_a_killed_fetch_process_stops_the_crawl_with_one_line_and_exit_1(
+    mirror_url: str, tmp_path: Path
+) -> None:
+    """The fetch child killed mid-crawl (out of memory, by hand): the crawl stops with one
+    line on stderr and exit 1, never a traceback, and the archive stays sound."""
+    db = tmp_path / "a.db"
+    cmd = [sys.executable, "-m", "portal_archive", "crawl", "sichuan-en"]
+    cmd += ["--db", str(db), "--base-url", mirror_url]
+    cmd += ["--allow-private-networks", "--delay", "0.5"]
+    crawl_process = subprocess.Popen(
+        cmd, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        children: list[int] = []
+        while not children:
+            assert crawl_process.poll() is None, "the crawl ended before its fetch process began"
+            assert time.monotonic() < deadline, "no fetch process in 60 s"
+            children = _children(crawl_process.pid)
+            time.sleep(0.02)
+        time.sleep(0.5)  # let it fetch something
+        for pid in children:
+            os.kill(pid, signal.SIGKILL)
+        _, stderr = crawl_process.communicate(timeout=60)
+    finally:
+        if crawl_process.poll() is None:
+            crawl_process.kill()
+            crawl_process.wait()
+    assert crawl_process.returncode == 1, stderr
+    assert "Traceback" not in stderr
+    assert [line for line in stderr.splitlines() if line.startswith("error:")], stderr
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
