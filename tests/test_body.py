@@ -263,3 +263,43 @@ def test_a_stub_page_without_any_block_of_text_still_gives_its_text_and_metadata
     article = extract(html.encode(), "https://example.org/poll.html")
     assert article.paragraphs == ("This is just an example!",)
     assert article.published is not None and article.published.isoformat() == "2016-04-17"
+
+
+def test_a_block_holding_the_title_is_the_article_even_with_a_comment_form() -> None:
+    # The article's own container also holds its comment form, and a sidebar outweighs the
+    # short article: the container is no "form" to drop, only the form inside it goes.
+    sidebar = "<aside>" + _paras("Sidebar teaser.", 4) + "</aside>"
+    main = (
+        "<div class='outer'><div class='content'>"
+        "<h2>Pleiades, M45</h2>"
+        f"<p>Sharp stars and blue nebulae. {PARA.format(n=1)}</p>"
+        "<form><label>Comment</label><textarea></textarea><input name='mail'></form>"
+        "</div>"
+        f"<div class='more'>{_paras('Book tip.', 3)}</div>{sidebar}</div>"
+    )
+    page = (
+        "<html><head><title>Pleiades, M45</title></head><body>"
+        f"{NAV}{main}{FOOTER}</body></html>"
+    ).encode()
+    article = extract(page)
+    assert article.title == "Pleiades, M45"
+    assert article.paragraphs[0].startswith("Sharp stars and blue nebulae.")
+    assert "Comment" not in article.paragraphs
+
+
+def test_a_thread_of_reply_forms_outweighing_the_article_is_not_the_body() -> None:
+    # Every comment carries its own reply form: the thread is the densest block, and all
+    # of it is chrome. The body is found again without it.
+    comments = "".join(
+        f"<div class='comment'><p>Reader {i} wrote: {PARA.format(n=i)} And more besides.</p>"
+        "<form><textarea></textarea><button>Reply</button></form></div>"
+        for i in range(6)
+    )
+    links = "".join(f"<li><a href='/r{i}'>Another recipe number {i}</a></li>" for i in range(30))
+    main = (
+        f"<div class='main'><div class='recipe'>{_paras('Step.', 2)}</div><ul>{links}</ul></div>"
+        f"<div class='thread'>{comments}</div>"
+    )
+    article = extract(_page(main))
+    assert article.title == "Rural roads programme announced"
+    assert [p[:5] for p in article.paragraphs] == ["Step.", "Step."]

@@ -4,6 +4,7 @@ of class names decides. Private to the extract stage."""
 
 from __future__ import annotations
 
+import contextlib
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -44,6 +45,8 @@ _PICTURE_BYTES: Final = 250
 # wins when it is worth at least this share of the densest block elsewhere.
 _NEAR_TITLE: Final = 25
 _NEAR_TITLE_SHARE: Final = 0.35
+# How many densest blocks are tried when each in turn turns out to be all chrome.
+_RETRIES: Final = 3
 
 
 @dataclass(slots=True)
@@ -100,26 +103,48 @@ def densest_block(page: PageText, title: str | None = None) -> Body | None:
     if not blocks:
         return None
     sums = _Sums(page)
+    excluded = _in_chrome_tags(blocks)
+    at = -1
+    if title:
+        with contextlib.suppress(ValueError):
+            at = page.text.index(title)
+    for _ in range(_RETRIES):
+        best, best_value = _densest(blocks, sums, excluded)
+        if best < 0:
+            return None
+        if at >= 0:
+            best = _near_title(page, sums, excluded, at, best, best_value)
+        skip: set[int] = set()
+        for dropped in _chrome_blocks(page, sums, best, title_at=at):
+            skip.update(range(dropped.start, dropped.end))
+        chosen = blocks[best]
+        if len(skip) < chosen.end - chosen.start:
+            return Body(chosen, skip)
+        # All of it is chrome: a comment thread whose every entry holds a reply form
+        # outweighed the article. The article is elsewhere, not inside it.
+        excluded[best] = True
+        for i in range(best + 1, len(blocks)):
+            if blocks[i].depth <= chosen.depth:
+                break
+            excluded[i] = True
+    return None
+
+
+def _densest(blocks: list[Block], sums: _Sums, excluded: list[bool]) -> tuple[int, float]:
+    """The index and value of the block with the most paragraph text less boilerplate, of
+    those not ``excluded`` (-1 for none)."""
     content, boiler = sums.content, sums.boiler
-    in_chrome = _in_chrome_tags(blocks)
     best = -1
     best_value = 0.0
     for i, block in enumerate(blocks):
         gain = content[block.end] - content[block.start]
         # A block's value is at most its paragraph text: one that cannot win is not scored.
-        if gain <= 0 or in_chrome[i] or (best >= 0 and gain <= best_value):
+        if gain <= 0 or excluded[i] or (best >= 0 and gain <= best_value):
             continue
         value = gain - _BOILERPLATE_COST * (boiler[block.end] - boiler[block.start])
         if best < 0 or value > best_value:
             best, best_value = i, value
-    if best < 0:
-        return None
-    if title:
-        best = _near_title(page, sums, in_chrome, title, best, best_value)
-    skip: set[int] = set()
-    for dropped in _chrome_blocks(page, sums, best):
-        skip.update(range(dropped.start, dropped.end))
-    return Body(blocks[best], skip)
+    return best, best_value
 
 
 def _in_chrome_tags(blocks: list[Block]) -> list[bool]:
@@ -131,14 +156,13 @@ def _in_chrome_tags(blocks: list[Block]) -> list[bool]:
 
 
 def _near_title(
-    page: PageText, sums: _Sums, in_chrome: list[bool], title: str, best: int, best_value: float
+    page: PageText, sums: _Sums, in_chrome: list[bool], at: int, best: int, best_value: float
 ) -> int:
-    """``best``, or the best block starting just after the title line when ``best`` lies
-    elsewhere and that block is worth ``_NEAR_TITLE_SHARE`` of it."""
-    at = next((i for i, text in enumerate(page.text) if text == title), -1)
+    """``best``, or the best block starting just after the title line (segment ``at``) when
+    ``best`` lies elsewhere and that block is worth ``_NEAR_TITLE_SHARE`` of it."""
     blocks = page.blocks
     chosen = blocks[best]
-    if at < 0 or (chosen.end > at and chosen.start <= at + _NEAR_TITLE):
+    if chosen.end > at and chosen.start <= at + _NEAR_TITLE:
         return best
     content, boiler = sums.content, sums.boiler
     near, near_value = -1, 0.0
@@ -154,11 +178,15 @@ def _near_title(
     return near if near >= 0 and near_value >= _NEAR_TITLE_SHARE * best_value else best
 
 
-def _chrome_blocks(page: PageText, sums: _Sums, top: int, *, pictures: bool = True) -> list[Block]:
+def _chrome_blocks(
+    page: PageText, sums: _Sums, top: int, *, title_at: int = -1, pictures: bool = True
+) -> list[Block]:
     """The outermost blocks inside ``page.blocks[top]`` that are chrome: a block that is
     mostly link text (related links, tags, a share bar) with the short heading right before
     it, one that holds a form and less than half the text (a comment form and its thread, a
-    newsletter box), pictures with their captions, and the chrome and figure elements."""
+    newsletter box), pictures with their captions, and the chrome and figure elements. A
+    block holding the title line (segment ``title_at``) holds the article: only its chrome
+    children go."""
     blocks = page.blocks
     root = blocks[top]
     content_sums, links, total = sums.content, sums.links, sums.total
@@ -185,8 +213,9 @@ def _chrome_blocks(page: PageText, sums: _Sums, top: int, *, pictures: bool = Tr
         )
         # A small box with inputs (search, newsletter); a text box marks a comment thread,
         # which may be long, but is less than the article.
-        form = (block.controls > 0 and own * 5 < content) or (
-            block.textareas > 0 and own * 2 < content
+        form = not start <= title_at < end and (
+            (block.controls > 0 and own * 5 < content)
+            or (block.textareas > 0 and own * 2 < content)
         )
         picture = (
             pictures
@@ -206,7 +235,7 @@ def _chrome_blocks(page: PageText, sums: _Sums, top: int, *, pictures: bool = Tr
     # Pictures that hold half of the block's text between them are not captions beside an
     # article: they are the article (a recipe's steps, a photo story).
     if picture_text * 2 >= content > 0:
-        return _chrome_blocks(page, sums, top, pictures=False)
+        return _chrome_blocks(page, sums, top, title_at=title_at, pictures=False)
     return dropped
 
 
