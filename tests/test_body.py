@@ -278,8 +278,7 @@ def test_a_block_holding_the_title_is_the_article_even_with_a_comment_form() -> 
         f"<div class='more'>{_paras('Book tip.', 3)}</div>{sidebar}</div>"
     )
     page = (
-        "<html><head><title>Pleiades, M45</title></head><body>"
-        f"{NAV}{main}{FOOTER}</body></html>"
+        f"<html><head><title>Pleiades, M45</title></head><body>{NAV}{main}{FOOTER}</body></html>"
     ).encode()
     article = extract(page)
     assert article.title == "Pleiades, M45"
