@@ -605,16 +605,22 @@ def read_title(
                     if _norm(variant) in exact:
                         main = heading.main(references)
                         return chosen(heading, main if variant == heading.text else variant)
-            score = max(
-                (
-                    min(_similarity(heading.text, ref), _similarity(short, heading.text))
-                    for ref, short in zip(references, stripped, strict=True)
-                ),
-                default=0.0,
-            )
+            # The heading, or one of its parts when that part agrees better with what the
+            # page declares (a byline after a <br> inside the <h1>: "…の成否 編集委員 中沢克二").
+            score, text = 0.0, heading.main(references)
+            for kind, variant in heading.variants(site_names):
+                agree = max(
+                    (
+                        min(_similarity(variant, ref), _similarity(short, variant))
+                        for ref, short in zip(references, stripped, strict=True)
+                    ),
+                    default=0.0,
+                )
+                if agree > score:
+                    score, text = agree, (heading.main(references) if kind == 0 else variant)
             threshold = 0.6 if rank == 0 else 0.8
             if score >= threshold and (best is None or score > best[0]):
-                best = (score, heading, heading.main(references))
+                best = (score, heading, text)
         if best is not None:
             return chosen(best[1], best[2])
     if partial:
