@@ -368,15 +368,16 @@ def test_title_is_the_part_of_the_h1_the_page_declares_without_its_deck() -> Non
 def test_title_leaves_out_a_byline_the_h1_holds_below_a_line_break() -> None:
     # Nikkei: the page declares the headline with a photo credit and the site's name, and
     # the <h1> holds the writer's name on a line of its own.
+    headline = "米朝首脳直通電話　習氏に挑むトランプ戦術の成否"
     head = (
-        "<title>米朝首脳直通電話 習氏に挑むトランプ戦術の成否 （写真＝ロイター） ：日本経済新聞</title>"
-        "<meta property='og:title' content='米朝首脳直通電話　習氏に挑むトランプ戦術の成否（写真＝ロイター）'>"
+        f"<title>{headline} （写真＝ロイター） ：日本経済新聞</title>"
+        f"<meta property='og:title' content='{headline}（写真＝ロイター）'>"
     )
     body = (
         "<h1><span>米朝首脳直通電話　習氏に挑むトランプ戦術の成否</span><span></span><br/>"
         "<span>編集委員　中沢克二</span></h1>"
     )
-    assert run(page(head, body)).title == "米朝首脳直通電話　習氏に挑むトランプ戦術の成否"
+    assert run(page(head, body)).title == headline
 
 
 def test_title_joins_inline_markup_as_written() -> None:
