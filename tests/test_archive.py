@@ -162,3 +162,13 @@ def test_readonly_open_never_creates(tmp_path: Path) -> None:
     with pytest.raises(ArchiveError, match="no archive here yet"):
         Archive.open(tmp_path / "missing.db", readonly=True)
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_an_article_with_files_and_no_paragraphs_is_archived_and_found() -> None:
+    # A notice that is only its attachment: kept, and found by its title.
+    archive = Archive.memory()
+    notice = Article(url=URL, title="Notice on rural roads", paragraphs=())
+    assert archive.save_article(page(URL), notice) == "new"
+    stored = archive.get_article(URL)
+    assert stored is not None and stored.article.paragraphs == ()
+    assert [h.url for h in archive.search("rural roads")] == [URL]

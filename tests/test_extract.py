@@ -221,3 +221,34 @@ def test_links_resolve_against_the_page_url() -> None:
     assert PROFILE.origin + SEED_PATH in links
     assert PROFILE.origin + "/10462/10758/10760/10765/index_1.shtml" in links
     assert not any(link.startswith(("javascript", "mailto")) for link in links)
+
+
+NOTICE_NAV = "<ul>" + "".join(f"<li><a href='/s{i}'>栏目{i}</a></li>" for i in range(8)) + "</ul>"
+
+
+def _notice(content: str) -> bytes:
+    return (
+        "<html><head><meta charset='utf-8'><title>关于印发某某办法的通知_某省人民政府</title>"
+        "<meta name='PubDate' content='2025-01-06 10:49'></head><body>"
+        f"{NOTICE_NAV}<h1>关于印发某某办法的通知</h1><div class='content'>{content}</div>"
+        "<div class='footer'>主办：某省人民政府办公厅</div></body></html>"
+    ).encode()
+
+
+def test_a_notice_that_is_only_its_attached_file_is_kept_with_the_file() -> None:
+    # Government portals publish decrees as a scan or a PDF with one "附件：" line: no
+    # paragraph, yet a release with a title, a date and the file itself.
+    url = "https://www.example.gov.cn/art/2025/1/6/x.html"
+    article = extract(_notice("<p>附件：<a href='/files/a.pdf'>某某办法.pdf</a></p>"), url)
+    assert article.title == "关于印发某某办法的通知"
+    assert article.published is not None and article.published.isoformat() == "2025-01-06"
+    assert [(a.url, a.text, a.type) for a in article.attachments] == [
+        ("https://www.example.gov.cn/files/a.pdf", "某某办法.pdf", "pdf")
+    ]
+    assert article.paragraphs == ()
+    assert article.footer_lines == ("主办：某省人民政府办公厅",)
+
+
+def test_a_page_without_text_or_files_is_still_no_article_and_the_footer_is_no_body() -> None:
+    with pytest.raises(ParseError, match="no article text"):
+        extract(_notice("<p><a href='/more'>更多</a></p>"), "https://www.example.gov.cn/x.html")

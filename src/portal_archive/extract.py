@@ -147,7 +147,8 @@ def extract(
     accepted.
 
     Raises:
-        ParseError: empty or binary input, or no article text on the page.
+        ParseError: empty or binary input, or no article text (and no attached file) on
+            the page.
 
     >>> extract(b"<h1>Title</h1><p>" + b"Body text of the article. " * 3 + b"</p>").title
     'Title'
@@ -206,10 +207,14 @@ def extract_article(
         body_lines = page.lines_of(body_node)
     else:
         # No block holds a paragraph's worth of text (a stub, a one-line notice): the page's
-        # own lines, less links, chrome and date lines, are all the text it has.
-        body_lines = page.lines()
+        # own lines, less links, chrome, date lines and the footer, are all the text it has.
+        in_footer = set(footer_lines)
+        body_lines = [line for line in page.lines() if line.text not in in_footer]
     paragraphs = body_paragraphs(body_lines, title=title, generic=not from_profile)
-    if not paragraphs:
+    # A notice that is only its attached files ("附件：….pdf", a scanned decree) is still a
+    # release worth keeping; with no body found, its files are looked for on the whole page.
+    attachments = read_attachments(body_node if body_node is not None else tree.body, document.url)
+    if not paragraphs and not (attachments and title):
         raise ParseError("no article text found", url=document.url)
 
     info = read_metadata(
@@ -245,7 +250,7 @@ def extract_article(
         encoding_reason=document.encoding_reason,
         column=info.column,
         source=info.source,
-        attachments=read_attachments(body_node, document.url),
+        attachments=attachments,
         images=read_images(body_node, page_base(tree, document.url)),
         # ``page`` walked ``tree.body`` whenever there is one (read_document needs a body).
         document=read_document(tree, page),
