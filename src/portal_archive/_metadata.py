@@ -462,6 +462,13 @@ def _strip_site_parts(title: str, site_names: set[str]) -> str:
     site = [_is_site(part, site_names) for part in parts]
     if not any(site):
         loose = [_is_site(part, site_names, loose=True) for part in parts]
+        # The last part holding the host's name after other words ("… - European
+        # Championships Munich 2022" on munich2022.com), when it is not the longest part.
+        last = _norm(parts[-1])
+        if len(last) < max(len(_norm(part)) for part in parts[:-1]) and any(
+            name[1:] in last for name in site_names if name.startswith(_HOST_MARK)
+        ):
+            loose[-1] = True
         if not all(loose):
             site = loose
     # A site name with a separator in it ("AOC media - Analyse Opinion Critique").
