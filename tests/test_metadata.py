@@ -411,6 +411,31 @@ def test_title_drops_a_last_part_that_holds_the_host_name_after_other_words() ->
     assert run(page(head, ""), url).title == "Europas Topathleten fit für München 2022"
 
 
+def test_title_is_the_h1_the_breadcrumb_names_not_a_part_of_og_title() -> None:
+    # og:title is the campaign's ("Christmas Gift Guide | Journelles | …"); the JSON-LD
+    # breadcrumb ends with the page itself, which is the <h1>.
+    crumbs = (
+        '{"@type": "BreadcrumbList", "itemListElement": ['
+        '{"@type": "ListItem", "position": 1, "name": "Startseite"},'
+        '{"@type": "ListItem", "position": 2, "name": "Mein cosy Home Gift Guide"}]}'
+    )
+    head = (
+        "<title>Christmas Gift Guide | Journelles | Jetzt entdecken!</title>"
+        "<meta property='og:title' content='Christmas Gift Guide | Journelles | Jetzt entdecken!'>"
+        f"<script type='application/ld+json'>{crumbs}</script>"
+    )
+    body = (
+        "<h1>Mein cosy Home Gift Guide</h1><h1>Unser Newsletter!</h1><h2>Christmas Gift Guide</h2>"
+    )
+    assert run(page(head, body)).title == "Mein cosy Home Gift Guide"
+
+
+def test_title_drops_the_date_printed_before_the_headline() -> None:
+    head = "<title>23.01.2022 - Wierer darf beim Abschluss noch jubeln - Biathlon Antholz</title>"
+    body = "<h1>23.01.2022 - Wierer darf beim Abschluss noch jubeln</h1>"
+    assert run(page(head, body)).title == "Wierer darf beim Abschluss noch jubeln"
+
+
 def test_title_after_a_logo_heading_and_a_blog_path() -> None:
     head = "<title>Four Years Remaining » Blog Archive » Interning of Small Integers</title>"
     body = (

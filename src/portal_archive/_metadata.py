@@ -160,6 +160,23 @@ class PageMeta:
             self._jsonld = objects
         return self._jsonld
 
+    def breadcrumb_page(self) -> str | None:
+        """The name of the last item of a JSON-LD ``BreadcrumbList``: the page itself."""
+        for obj in self.jsonld():
+            if obj.get("@type") != "BreadcrumbList":
+                continue
+            items = obj.get("itemListElement")
+            if not isinstance(items, list) or len(items) < 2:
+                continue
+            last = items[-1]
+            if isinstance(last, dict):
+                name = last.get("name")
+                if name is None and isinstance(last.get("item"), dict):
+                    name = last["item"].get("name")
+                if isinstance(name, str) and name.strip():
+                    return clean_text(name)
+        return None
+
     def jsonld_value(self, key: str) -> tuple[str, Any] | None:
         """The first non-empty ``key`` among the JSON-LD objects (articles first)."""
         for obj in self.jsonld():
@@ -525,16 +542,38 @@ def read_title(
     page: PageText | None = None,
 ) -> str | None:
     """The article's title: the profile's selector, else the visible heading that agrees with
-    what the page declares (CMS ``ArticleTitle``, ``og:title``, JSON-LD ``headline``,
-    ``<title>``), without a kicker above it, else the single plausible ``<h1>``, else the
-    declared title without the site name. ``page`` is the caller's walk of the page, if it
-    has one: headings are then read from it, not walked again."""
+    what the page declares (CMS ``ArticleTitle``, ``og:title``, JSON-LD ``headline``, the
+    last item of a JSON-LD breadcrumb, ``<title>``), without a kicker above it or a date
+    before it, else the single plausible ``<h1>``, else the declared title without the site
+    name. ``page`` is the caller's walk of the page, if it has one: headings are then read
+    from it, not walked again."""
     if selectors and (found := select_first(tree, selectors)):
         return found[1]
+    title = _generic_title(tree, meta, url, page)
+    if (
+        title
+        and (dated := _DATE_PREFIX.match(title))
+        and len(_WORDS.findall(title[dated.end() :])) >= 2
+    ):
+        # "23.01.2022 - Headline": the date is the page's, printed before its headline.
+        return title[dated.end() :]
+    return title
+
+
+# A full numeric date and a separator before a headline.
+_DATE_PREFIX: Final = re.compile(
+    r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{4}-\d{2}-\d{2})\s*[-–—|:]\s+"
+)
+
+
+def _generic_title(
+    tree: LexborHTMLParser, meta: PageMeta, url: str | None, page: PageText | None
+) -> str | None:
     page_title = meta.page_title or ""
     declared = [meta.value(name) for name in _DECLARED_TITLES]
     if (headline := meta.jsonld_value("headline")) is not None:
         declared.append(clean_text(str(headline[1])))
+    declared.append(meta.breadcrumb_page())
     site_names = _site_names(tree, meta, url)
     title_parts, seps = _split_title(page_title)
 
