@@ -100,6 +100,7 @@ _SKIP: Final = frozenset(
         "area",
     ]
 )
+_HTML_SPACE: Final = " \t\n\r\f"
 _ASCII_SPACE: Final = re.compile(r"[ \t\n\r\f]+")
 # What str.split() takes for whitespace in ASCII text besides the five above.
 _SPLIT_ONLY: Final = re.compile(r"[\x0b\x1c-\x1f]")
@@ -113,6 +114,10 @@ def clean_text(text: str) -> str:
     Only ASCII whitespace collapses (as in rendering); no-break spaces inside the text become
     plain spaces, ideographic spaces inside the text are kept.
     """
+    # A segment of the walk mostly holds its markup's indentation at both ends only: without
+    # it, most need no collapsing (three in four of those that did), and the edges go
+    # anyway. Saves ~40 % of this function's time on the corpus (~1 % of the extractor's).
+    text = text.strip(_HTML_SPACE)
     # Most lines hold no run of whitespace to collapse: the substring tests cost a tenth of
     # the substitution, and the walk cleans every line of the page.
     if "\n" in text or "\t" in text or "  " in text or "\r" in text or "\f" in text:
@@ -270,6 +275,8 @@ class PageText:
         hidden, times = self.hidden, self.times
         kinds = _KIND_OF_ID
         names = _NAME_OF_ID
+        new_block = Block.__new__
+        text_id = _LXB_TEXT
         parts: list[str] = []
         dirty = False  # parts hold visible (non-space) text
         link_chars = 0
@@ -283,9 +290,9 @@ class PageText:
         node: LexborNode | None = root
         while node is not None:
             tag_id = node.tag_id
-            kind = kinds.get(tag_id, _INLINE)
-            if kind == _TEXT:
-                # Most nodes are text: no children, so straight to the leaving part.
+            if tag_id == text_id:
+                # Most nodes are text (55 % on the corpus): no children, so
+                # straight to the leaving part, without looking their kind up.
                 value = node.text_content
                 if value:
                     parts.append(value)
@@ -297,8 +304,13 @@ class PageText:
                 if sibling is not None and stack:
                     node = sibling
                     continue
-                closing, closing_block, closing_link = node, -1, False
+                if not stack:
+                    break  # the root is this text node
+                # The parent's last child: leave the parent (not asking this node for
+                # the next sibling it has just said it lacks).
+                closing, closing_block, closing_link = stack.pop()
             else:
+                kind = kinds.get(tag_id, _INLINE)
                 block = -1
                 if kind >= _BLOCK_KIND or kind == _BREAK:
                     # A line break: the text so far is a segment. A cell continues its row.
@@ -316,18 +328,18 @@ class PageText:
                         row_open = False
                     if kind != _BREAK:
                         block = len(blocks)
-                        blocks.append(
-                            Block(
-                                node,
-                                names[tag_id],
-                                current,
-                                len(stack),
-                                len(text),
-                                controls,
-                                textareas,
-                                images,
-                            )
-                        )
+                        # Filled in here, not by Block(...): a call of __init__ with its
+                        # arguments costs 160 ns, these stores 90 ns (~1 % of the extractor).
+                        b = new_block(Block)
+                        b.node = node
+                        b.tag = names[tag_id]
+                        b.parent = current
+                        b.depth = len(stack)
+                        b.start = b.end = len(text)
+                        b.controls = controls
+                        b.textareas = textareas
+                        b.images = images
+                        blocks.append(b)
                 elif kind == _CONTROL:
                     controls += 1
                     if tag_id == _TEXTAREA_ID:
@@ -340,7 +352,8 @@ class PageText:
                     hidden.append(node)
                 elif kind == _TIME:
                     times.append(node)
-                if kind >= _INLINE and (child := node.child) is not None:
+                # ``first_child``: ``child`` is its alias, one more attribute lookup.
+                if kind >= _INLINE and (child := node.first_child) is not None:
                     stack.append((node, block, kind == _LINK))
                     if block >= 0:
                         current = block
