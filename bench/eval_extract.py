@@ -42,7 +42,10 @@ How it scores (ground truth as ``../shared/corpus/README.md`` describes it):
   whose expected title is a library's output (``LIBRARY_TRUTH``: readability, newspaper4k,
   goose3), also a word-level F1 of at least ``TITLE_TOKEN_F1`` (0.8), the tolerant metric
   the corpus README asks for there. ``title_ok_strict`` (whitespace and case only) is
-  printed beside it.
+  printed beside it. A diagnostic follows the verdict: title accuracy on the real pages whose
+  expected title is one of the page's own (``title_on_page``: ``<title>``, a title meta tag,
+  a JSON-LD name or headline, an h1-h3), which sets apart the annotators' paraphrases and
+  typos that no extractor can find on the page.
 - Date: day-level equality of our ``published`` (else ``updated``), or trafilatura's
   ``date``, with the expected date, on pages whose truth has a date.
 - ``ParseError`` from our extractor (and ``None`` from trafilatura) is "no article": empty
@@ -95,6 +98,7 @@ from _sections import write_section  # noqa: E402 - bench/ is on sys.path
 from selectolax.lexbor import LexborHTMLParser
 
 from portal_archive import ParseError, extract
+from portal_archive.extract import Document
 
 SECTION = "## Extraction (issue 3)"
 ALL_SETS = ("trafilatura_eval", "readability", "newspaper4k", "goose3")
@@ -110,6 +114,7 @@ GOV_ZH = "government and Chinese pages"
 EN_NEWS = "English news"
 SYNTHETIC = "synthetic"
 REAL = "real pages"
+TITLE_ON_PAGE = "real pages, expected title on the page"
 
 # Government pages of trafilatura_eval named in the corpus README, and the Chinese pages.
 GOV_PAGES = (
@@ -399,6 +404,45 @@ def title_token_f1(expected: str, ours: str | None) -> float:
         return 0.0
     p, r = overlap / sum(got.values()), overlap / sum(want.values())
     return 2 * p * r / (p + r)
+
+
+# Where a page names its own title: <title>, title meta tags, JSON-LD names and headlines,
+# and its h1-h3 headings.
+_TITLE_METAS = frozenset(
+    {
+        "og:title",
+        "twitter:title",
+        "title",
+        "dc.title",
+        "headline",
+        "sailthru.title",
+        "parsely-title",
+    }
+)
+_LD_TITLE = re.compile(r'"(?:headline|name)"\s*:\s*"([^"]{3,300})"')
+
+
+def title_on_page(raw: bytes, expected: str) -> bool:
+    """The expected title is one of the page's own title candidates (by ``title_ok``, either
+    way round): an annotator who typed a paraphrase, or picked a teaser's headline, chose a
+    title no extractor can find on the page."""
+    try:
+        text = Document.from_bytes(raw).text
+    except ParseError:
+        return False
+    tree = LexborHTMLParser(text)
+    found: list[str] = []
+    if (node := tree.css_first("title")) is not None:
+        found.append(node.text(strip=True))
+    for node in tree.css("meta[content]"):
+        attrs = node.attributes
+        key = (attrs.get("property") or attrs.get("name") or "").lower()
+        if key in _TITLE_METAS:
+            found.append(attrs.get("content") or "")
+    for node in tree.css('script[type="application/ld+json"]'):
+        found += _LD_TITLE.findall(node.text() or "")
+    found += [node.text(separator=" ", strip=True) for node in tree.css("h1, h2, h3")]
+    return any(v and (title_ok(expected, v) or title_ok(v, expected)) for v in found)
 
 
 # ---------------------------------------------------------------------------------------
@@ -855,6 +899,15 @@ def verdict(rows: dict[tuple[str, str], Row], have_traf: bool) -> str:
             f"{fmt(real.title_strict)}; trafilatura "
             f"{fmt(real_theirs.title if real_theirs else None)})."
         )
+    on_page, on_page_theirs = get(TITLE_ON_PAGE, "ours"), get(TITLE_ON_PAGE, "trafilatura")
+    if on_page is not None:
+        parts.append(
+            f"Of those, on the {on_page.n_title} pages whose expected title is one of the "
+            f"page's own (<title>, a title meta tag, a JSON-LD name or headline, an h1-h3): "
+            f"ours {fmt(on_page.title)}, trafilatura "
+            f"{fmt(on_page_theirs.title if on_page_theirs else None)} (a diagnostic, not the "
+            "bar)."
+        )
     everything = get("all pages", "ours")
     if everything is not None:
         parts.append(
@@ -1023,6 +1076,13 @@ def main(argv: list[str] | None = None) -> int:
     for label in (GOV_ZH, EN_NEWS):
         group_table += group_rows(label, (m for m in everything if label in m[0].groups), tools)
     group_table += group_rows(REAL, (m for m in everything if SYNTHETIC not in m[0].groups), tools)
+    titled = [
+        m
+        for m in everything
+        if SYNTHETIC not in m[0].groups and m[0].title and title_on_page(m[0].raw, m[0].title)
+    ]
+    for row in group_rows(TITLE_ON_PAGE, titled, tools):
+        by_key[(row.label, row.tool)] = row  # for the verdict only, not a table row
     group_table += group_rows("all pages", everything, tools)
     total = len(everything)
     for row in group_table:
