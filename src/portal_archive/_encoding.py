@@ -11,11 +11,24 @@ from __future__ import annotations
 
 import codecs
 import re
-from typing import Final
+from typing import Final, NamedTuple
 
 from charset_normalizer import from_bytes
 
-__all__ = ["decode_html"]
+__all__ = ["Decoded", "decode_html"]
+
+
+class Decoded(NamedTuple):
+    """A decoded document and how it was decoded."""
+
+    text: str
+    encoding: str
+    #: which rule chose the encoding (see ``decode_html``)
+    reason: str
+    #: every byte of the input was decoded strictly in ``encoding``: nothing was cut off
+    #: (a BOM) or replaced, so encoding ``text`` again gives the input back
+    strict: bool
+
 
 # WHATWG maps these labels to gb18030, a superset: Python's strict gb2312 codec fails on
 # name characters such as 镕 and 喆 that official pages use.
@@ -74,8 +87,8 @@ def _strict(data: bytes, encoding: str) -> str | None:
         return None
 
 
-def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, str, str]:
-    """Decode an HTML document. Returns ``(text, encoding, reason)``.
+def decode_html(data: bytes, header_charset: str | None = None) -> Decoded:
+    """Decode an HTML document.
 
     ``reason`` says which rule chose the encoding: ``bom``, ``http-header``, ``meta``,
     ``utf-8`` (valid UTF-8, undeclared or wrongly declared), ``ascii``, ``detected`` or
@@ -85,7 +98,9 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     """
     for bom, encoding in _BOMS:
         if data.startswith(bom):
-            return data[len(bom) :].decode(encoding, errors="replace"), encoding, "bom"
+            return Decoded(
+                data[len(bom) :].decode(encoding, errors="replace"), encoding, "bom", False
+            )
 
     # (codec, reason, the label as the page or header wrote it)
     declared: list[tuple[str, str, str]] = []
@@ -104,16 +119,18 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
     if not ascii_only:
         if (text := _strict(data, "utf-8")) is not None:
             if declared and declared[0][0] != "utf-8":
-                return text, "utf-8", f"utf-8 (declared {declared[0][2]} does not fit)"
-            return text, "utf-8", declared[0][1] if declared else "utf-8"
+                return Decoded(
+                    text, "utf-8", f"utf-8 (declared {declared[0][2]} does not fit)", True
+                )
+            return Decoded(text, "utf-8", declared[0][1] if declared else "utf-8", True)
         failed.add("utf-8")
     for encoding, reason, _ in declared:
         if encoding not in failed:
             if (text := _strict(data, encoding)) is not None:
-                return text, encoding, reason
+                return Decoded(text, encoding, reason, True)
             failed.add(encoding)
     if ascii_only:
-        return data.decode("ascii"), "ascii", "ascii"
+        return Decoded(data.decode("ascii"), "ascii", "ascii", True)
 
     # A page that is its declared charset (or UTF-8) but for a few broken bytes: replacing
     # those few beats detection, which would misread every character of the page.
@@ -129,16 +146,16 @@ def decode_html(data: bytes, header_charset: str | None = None) -> tuple[str, st
             # Decoded with replacements only for the charset that is chosen.
             errors = _LATIN_LETTER if encoding == "utf-8" else "replace"
             text = data.decode(encoding, errors=errors)
-            return text, encoding, f"{reason} ({broken} undecodable bytes)"
+            return Decoded(text, encoding, f"{reason} ({broken} undecodable bytes)", False)
 
     best = from_bytes(data[: 256 * 1024]).best()
     if best is not None and best.encoding:
         encoding = _normalise(best.encoding) or best.encoding
         if (text := _strict(data, encoding)) is not None:
-            return text, encoding, "detected"
+            return Decoded(text, encoding, "detected", True)
     # Nothing fits the whole document: use the declared or detected one and mark the damage.
     encoding = declared[0][0] if declared else "utf-8"
-    return data.decode(encoding, errors="replace"), encoding, "fallback"
+    return Decoded(data.decode(encoding, errors="replace"), encoding, "fallback", False)
 
 
 def _latin_letter(error: UnicodeError) -> tuple[str, int]:

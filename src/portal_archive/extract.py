@@ -33,9 +33,6 @@ from .urls import resolve_link
 __all__ = ["Document", "extract", "extract_article", "parse_article", "profile_for_url"]
 
 _CONTROL: Final = re.compile(r"[\x00-\x08\x0b\x0e-\x1f]")
-# ``decode_html`` reasons that are not a strict decode of the whole input (see its
-# docstring): the mark was cut off, or bytes were replaced.
-_NOT_EXACT: Final = ("bom", "fallback")
 
 
 @dataclass(slots=True)
@@ -68,22 +65,19 @@ class Document:
         head = data[:4096]
         if b"\x00" in head and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise ParseError("not an HTML document (binary data)", url=url)
-        text, encoding, reason = decode_html(data, charset)
+        decoded = decode_html(data, charset)
+        text = decoded.text
         sample = text[:4096]
         controls = len(_CONTROL.findall(sample))
         if controls > len(sample) // 20 or "<" not in text:
             raise ParseError("not an HTML document", url=url)
         # Bytes that decoded strictly as UTF-8 (or ASCII) are already what the parser reads.
-        exact = (
-            encoding in ("utf-8", "ascii")
-            and reason not in _NOT_EXACT
-            and "undecodable" not in reason
-        )
+        exact = decoded.strict and decoded.encoding in ("utf-8", "ascii")
         return cls(
             text=text,
             url=url,
-            encoding=encoding,
-            encoding_reason=reason,
+            encoding=decoded.encoding,
+            encoding_reason=decoded.reason,
             utf8=data if exact else None,
         )
 
