@@ -252,3 +252,16 @@ def test_a_notice_that_is_only_its_attached_file_is_kept_with_the_file() -> None
 def test_a_page_without_text_or_files_is_still_no_article_and_the_footer_is_no_body() -> None:
     with pytest.raises(ParseError, match="no article text"):
         extract(_notice("<p><a href='/more'>更多</a></p>"), "https://www.example.gov.cn/x.html")
+
+
+def test_a_date_inside_chrome_the_profile_removes_is_not_the_pages() -> None:
+    # sichuan-en removes ".related": the microdata date of a linked story in it says
+    # nothing about this page.
+    html = (
+        "<html><head><title>Rural roads</title></head><body><h1>Rural roads</h1>"
+        "<div class='content'><p>" + "The province builds rural roads. " * 6 + "</p></div>"
+        "<div class='related'><span itemprop='datePublished'>2019-01-01</span>"
+        "<a href='/x'>An older story</a></div></body></html>"
+    )
+    article = extract(html.encode(), None, profile=PROFILE)
+    assert article.published is None and article.updated is None

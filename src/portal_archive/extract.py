@@ -171,12 +171,14 @@ def extract_article(
     changed here (scripts and chrome are removed), so it must not be read again afterwards.
     """
     tree = tree if tree is not None else document.tree()
-    meta = PageMeta(tree)  # before <script> goes: JSON-LD lives there
     selectors = profile.selectors if profile else None
     if selectors:
         for css in selectors.remove:
             for node in tree.css(css):
                 node.decompose()
+    # After the profile's removals (a date in a removed "related" box is not the page's),
+    # before <script> goes (JSON-LD lives there).
+    meta = PageMeta(tree)
 
     page = PageText(tree.body or tree.root)  # the one walk: every reader slices it
     # Scripts, styles, frames and the like hold no text of the page, and node.text() would
