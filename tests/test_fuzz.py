@@ -69,7 +69,8 @@ def check(data: bytes | str, url: str | None = None, charset: str | None = None)
         return
     assert isinstance(article, Article)
     article.to_dict()  # every field serialisable
-    assert article.paragraphs
+    # Text, or a titled notice that is only its attached file (see extract's docstring).
+    assert article.paragraphs or (article.attachments and article.title)
 
 
 # --- byte-level mutations of real pages ----------------------------------------------------
