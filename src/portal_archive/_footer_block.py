@@ -42,13 +42,11 @@ _HINT_BYTES: Final = tuple(word.encode() for word in FOOTER_HINT_WORDS)
 _LINK_BAR: Final = 0.5
 
 
-def footer_lines(
-    page: PageText, footer: LexborNode | None, body: LexborNode | None
-) -> tuple[str, ...]:
+def footer_lines(page: PageText, footer: LexborNode | None, body: Block | None) -> tuple[str, ...]:
     """The footer's lines, verbatim, in page order.
 
     ``footer`` is the footer element when a profile names it; otherwise the footer is found
-    after ``body`` (the article's element) by its marks. Link bars are left out.
+    after ``body`` (the article's block) by its marks. Link bars are left out.
     """
     if footer is not None:
         lines = page.lines_of(footer)
@@ -63,16 +61,14 @@ def footer_lines(
     )
 
 
-def _footer_spans(page: PageText, body: LexborNode | None) -> list[tuple[int, int]]:
+def _footer_spans(page: PageText, body_block: Block | None) -> list[tuple[int, int]]:
     """Segment ranges ``[start, end)`` of the footer's blocks, in page order."""
     # One scan of the whole page, split at the body's end below: without a hint anywhere
-    # there is no footer, and the body's block (a dict of every block) and the block
-    # starts need not be found.
+    # there is no footer, and the block starts need not be found.
     everywhere = _hint_segments(page.text, 0, len(page.text))
     if not everywhere:
         return []
     blocks = page.blocks
-    body_block = page.block_of(body) if body is not None else None
     after = body_block.end if body_block is not None else 0  # the first segment after the body
     cut = bisect_left(everywhere, after)
     hints, before = everywhere[cut:], everywhere[:cut]

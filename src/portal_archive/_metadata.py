@@ -14,6 +14,7 @@ Nothing here knows a portal: site knowledge lives in profiles.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from bisect import bisect_left
@@ -407,15 +408,23 @@ def _children(node: LexborNode) -> Iterator[LexborNode]:
 def _host_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:
     """The page's host as a site name may spell it: ``zeit.de`` and ``zeit``."""
     names: set[str] = set()
-    for address in (url, meta.value("og:url"), meta.canonical):
-        host = (urlsplit(address or "").hostname or "").removeprefix("www.")
-        if host.count(".") >= 1 and not host.replace(".", "").isdigit():
-            labels = host.split(".")
-            names.add(_norm(host))
-            names.add(_norm(labels[-2]))
-            if len(_norm(labels[-2])) >= 5:
-                names.add(_HOST_MARK + _norm(labels[-2]))
-    return {name for name in names if len(name) >= 3}
+    # og:url and the canonical link mostly repeat the page's URL: each address is read once,
+    # and each host's spellings once per process (a crawl reads many pages of one host).
+    for address in dict.fromkeys((url, meta.value("og:url"), meta.canonical)):
+        names.update(_host_forms(urlsplit(address or "").hostname or ""))
+    return names
+
+
+@functools.lru_cache(maxsize=1024)
+def _host_forms(hostname: str) -> frozenset[str]:
+    host = hostname.removeprefix("www.")
+    if host.count(".") < 1 or host.replace(".", "").isdigit():
+        return frozenset()
+    site = _norm(host.split(".")[-2])
+    names = {_norm(host), site}
+    if len(site) >= 5:
+        names.add(_HOST_MARK + site)
+    return frozenset(name for name in names if len(name) >= 3)
 
 
 def _site_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[str]:

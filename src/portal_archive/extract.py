@@ -194,8 +194,11 @@ def extract_article(
     if body is not None:
         body_node = body.block.node
         title = opening_heading(page, body.block, meta) or title
+    # The body's Block is handed on, not its node: a node's Block is found through a dict
+    # of every block, built on first use.
+    body_block = body.block if body is not None else _block_of(page, body_node)
     footer_node = _first_node(tree, selectors.footer) if selectors else None
-    footer_lines = read_footer_lines(page, footer_node, body_node)
+    footer_lines = read_footer_lines(page, footer_node, body_block)
 
     if body is not None:
         body_lines = body.lines(page)
@@ -223,7 +226,7 @@ def extract_article(
         url=document.url,
         fetched_at=fetched_at,
         page=page,
-        body=body.block if body is not None else _block_of(page, body_node),
+        body=body_block,
     )
 
     return Article(
