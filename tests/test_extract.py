@@ -265,3 +265,10 @@ def test_a_date_inside_chrome_the_profile_removes_is_not_the_pages() -> None:
     )
     article = extract(html.encode(), None, profile=PROFILE)
     assert article.published is None and article.updated is None
+
+
+def test_a_file_in_the_sites_menu_does_not_make_a_page_a_notice() -> None:
+    # With no article block, files are looked for on the whole page, but not in its chrome.
+    menu = "<nav><a href='/files/guide.pdf'>办事指南.pdf</a></nav>"
+    with pytest.raises(ParseError, match="no article text"):
+        extract(_notice(menu), "https://www.example.gov.cn/x.html")

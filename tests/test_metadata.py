@@ -653,3 +653,16 @@ def test_a_weak_h1_outside_the_body_yields_to_the_headline_the_body_opens_with()
 )
 def test_the_body_opening_heading_must_look_like_the_pages_headline(opening: str) -> None:
     assert extract(_sidebar_h1_page(opening)).title == "Quicklinks"
+
+
+@pytest.mark.parametrize(
+    ("head", "body"),
+    [
+        ("", "<h1><a href='//[::1'>Rural roads plan</a></h1>"),  # found by Hypothesis
+        ("<meta property='og:url' content='http://[::1/x'>", "<h1>Rural roads plan</h1>"),
+        ("<link rel='canonical' href='//[bad'>", "<h1>Rural roads plan</h1>"),
+    ],
+    ids=["heading-link", "og-url", "canonical"],
+)
+def test_an_address_urlsplit_refuses_does_not_fail_the_extraction(head: str, body: str) -> None:
+    assert run(page(head, body)).title == "Rural roads plan"

@@ -13,6 +13,7 @@ __all__ = [
     "Line",
     "PageText",
     "clean_text",
+    "inside",
     "select_first",
     "visible_lines",
 ]
@@ -465,3 +466,13 @@ def select_first(
             if value and (value := clean_text(value)):
                 return selector, value
     return None
+
+
+def inside(node: LexborNode, tags: frozenset[str]) -> bool:
+    """Some ancestor of ``node`` is one of ``tags``."""
+    parent = node.parent
+    while parent is not None:
+        if parent.tag in tags:
+            return True
+        parent = parent.parent
+    return False

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from ._html import clean_text
+from ._html import clean_text, inside
 from .models import Attachment, Image
 from .urls import _TRACKING, resolve_link
 
@@ -68,8 +68,17 @@ def page_base(tree: LexborHTMLParser, page_url: str | None) -> str | None:
     return page_url
 
 
-def read_attachments(body: LexborNode | None, page_url: str | None) -> tuple[Attachment, ...]:
-    """Files the article body links to, in order, once each."""
+# Elements whose file links belong to the site, not to one page ("download centre" menus,
+# a privacy statement in the footer).
+_SITE_CHROME: Final = frozenset({"nav", "aside", "footer", "header"})
+
+
+def read_attachments(
+    body: LexborNode | None, page_url: str | None, *, skip_chrome: bool = False
+) -> tuple[Attachment, ...]:
+    """Files the article body links to, in order, once each. ``skip_chrome``: ``body`` is
+    the whole page (no article block was found), so links inside ``nav``, ``aside``,
+    ``header`` and ``footer`` elements are left out."""
     if body is None or not page_url:
         return ()
     found: dict[str, Attachment] = {}
@@ -84,7 +93,7 @@ def read_attachments(body: LexborNode | None, page_url: str | None) -> tuple[Att
         if url is None or url in found:
             continue
         match = _ATTACHMENT.search(urlsplit(url).path)
-        if match:
+        if match and not (skip_chrome and inside(node, _SITE_CHROME)):
             text = clean_text(node.text(separator=" ")) or url.rsplit("/", 1)[-1]
             found[url] = Attachment(url, text, match.group(1).lower())
     return tuple(found.values())

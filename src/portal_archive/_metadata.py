@@ -22,12 +22,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Final
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._dates import DateKind, find_date, is_weak, labelled_dates, line_date, url_date
-from ._html import Block, Line, PageText, clean_text, select_first, visible_lines
+from ._html import Block, Line, PageText, clean_text, inside, select_first, visible_lines
 from .profiles import SiteProfile
 
 __all__ = ["Metadata", "PageMeta", "opening_heading", "read_metadata", "read_title"]
@@ -325,10 +325,13 @@ def _links_home(node: LexborNode) -> bool:
     href = (link.attrs.get("href") or "").strip()
     if not href or href.startswith(("#", "javascript:")):
         return False  # a link to this page, or a script: the heading of the page itself
-    path = urlsplit(href).path
-    # A copy in a web archive links to the archived site: ``/web/2008…/http://site.de/``.
-    if (inner := max(path.find("/http://"), path.find("/https://"))) >= 0:
-        path = urlsplit(path[inner + 1 :]).path
+    try:
+        path = urlsplit(href).path
+        # A copy in a web archive links to the archived site: ``/web/2008…/http://site.de/``.
+        if (inner := max(path.find("/http://"), path.find("/https://"))) >= 0:
+            path = urlsplit(path[inner + 1 :]).path
+    except ValueError:
+        return False  # no address at all ("//[::1"): no link to a front page
     return path in {"", "/", "./", "../"} or bool(re.fullmatch(r"/?(index|default)\.\w+", path))
 
 
@@ -411,8 +414,17 @@ def _host_names(tree: LexborHTMLParser, meta: PageMeta, url: str | None) -> set[
     # og:url and the canonical link mostly repeat the page's URL: each address is read once,
     # and each host's spellings once per process (a crawl reads many pages of one host).
     for address in dict.fromkeys((url, meta.value("og:url"), meta.canonical)):
-        names.update(_host_forms(urlsplit(address or "").hostname or ""))
+        names.update(_host_forms(_split(address or "").hostname or ""))
     return names
+
+
+def _split(address: str) -> SplitResult:
+    """``urlsplit``, with an address it refuses (``//[::1``: a bracket never closed) read as
+    no address: pages carry such hrefs, and a bad link must not fail the extraction."""
+    try:
+        return urlsplit(address)
+    except ValueError:
+        return urlsplit("")
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1096,7 +1108,7 @@ def _collect_dates(
             dates.add("published", _Candidate(found_line[0], "line", line.text, "far-line"))
             break
 
-    if url and (found_url := url_date(urlsplit(url).path)):
+    if url and (found_url := url_date(_split(url).path)):
         dates.add("published", _Candidate(found_url[0], "url", found_url[1], "url"))
     return dates
 
@@ -1113,12 +1125,7 @@ _ASIDE_TAGS: Final = frozenset({"aside", "nav", "footer", "li", "dd", "ul", "ol"
 def _in_aside(node: LexborNode) -> bool:
     """The element sits in a list, a sidebar, navigation or a footer: dates there belong to
     other articles or to comments."""
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in _ASIDE_TAGS:
-            return True
-        parent = parent.parent
-    return False
+    return inside(node, _ASIDE_TAGS)
 
 
 _LAYER_ORDER: Final = (

@@ -212,7 +212,10 @@ def extract_article(
     paragraphs = body_paragraphs(body_lines, title=title, generic=not from_profile)
     # A notice that is only its attached files ("附件：….pdf", a scanned decree) is still a
     # release worth keeping; with no body found, its files are looked for on the whole page.
-    attachments = read_attachments(body_node if body_node is not None else tree.body, document.url)
+    if body_node is not None:
+        attachments = read_attachments(body_node, document.url)
+    else:
+        attachments = read_attachments(tree.body, document.url, skip_chrome=True)
     if not paragraphs and not (attachments and title):
         raise ParseError("no article text found", url=document.url)
 
