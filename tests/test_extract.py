@@ -272,3 +272,8 @@ def test_a_file_in_the_sites_menu_does_not_make_a_page_a_notice() -> None:
     menu = "<nav><a href='/files/guide.pdf'>办事指南.pdf</a></nav>"
     with pytest.raises(ParseError, match="no article text"):
         extract(_notice(menu), "https://www.example.gov.cn/x.html")
+
+
+def test_a_url_that_is_not_one_is_a_parse_error() -> None:
+    with pytest.raises(ParseError, match="not a valid URL"):
+        extract(b"<h1>Title</h1><p>" + b"Body text of the article. " * 3 + b"</p>", "http://[::1/x")

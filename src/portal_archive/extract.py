@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -141,12 +142,17 @@ def extract(
     accepted.
 
     Raises:
-        ParseError: empty or binary input, or no article text (and no attached file) on
-            the page.
+        ParseError: empty or binary input, no article text (and no attached file) on the
+            page, or a ``url`` that is not a URL.
 
     >>> extract(b"<h1>Title</h1><p>" + b"Body text of the article. " * 3 + b"</p>").title
     'Title'
     """
+    if url is not None:
+        try:
+            urlsplit(url)
+        except ValueError as exc:  # "http://[::1/x": a bracket never closed
+            raise ParseError(f"not a valid URL: {url!r} ({exc})", url=url) from None
     document = Document.from_bytes(html, url=url, charset=charset)
     when = fetched_at or datetime.now(UTC)  # the one clock read of the extract stage
     return extract_article(document, profile or profile_for_url(url), fetched_at=when)
