@@ -12,7 +12,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from ._html import clean_text, inside
 from .models import Attachment, Image
-from .urls import _TRACKING, resolve_link
+from .urls import resolve_link
 
 __all__ = ["page_base", "read_attachments", "read_images"]
 
@@ -49,13 +49,6 @@ _PLACEHOLDER_ALT: Final = re.compile(r"^(?:image|img|photo|picture|图片|圖片
 # article has a few images: these take a string concatenation instead.
 _PLAIN_ABSOLUTE: Final = re.compile(r"(https?://)([A-Za-z0-9.-]+)(/[^?#;\s]*)?")
 _PLAIN_PATH: Final = re.compile(r"(?!\.)(?!.*/\.)(?!.*//)[^?#;:\s]+")
-# A query canonicalize_url writes back as it is: ``name=value`` pairs of characters that
-# parse_qsl leaves alone and urlencode does not escape (a pair without "=" gains one, an
-# empty pair goes, "+" and "%" are decoded and written again). A plain address with such a
-# query ("avatar/…?s=48&d=mm&r=g", ~1,400 images of the corpus) takes the short way too,
-# unless a name is a tracking parameter, which is dropped: the corpus's 6,903 image
-# addresses resolve in 22 ms instead of 30-35 ms (~0.3 % of extract(); A/B within noise).
-_PLAIN_QUERY: Final = re.compile(r"[\w.~-]+=[\w.~-]*(?:&[\w.~-]+=[\w.~-]*)*", re.ASCII)
 # Characters clean_text may remove: a text with more of the others is longer than a caption.
 _SPACE: Final = str.maketrans("", "", " \t\n\r\f\u00a0\u3000\u2002\u2003\u200b\ufeff")
 
@@ -149,27 +142,23 @@ class _Resolver:
         self._dir: str | None = None
 
     def __call__(self, src: str) -> str | None:
-        address, mark, query = src.partition("?")
-        if mark and not _plain_query(query):
-            return resolve_link(src, self._base)
-        query = mark + query
-        if address.startswith(("http://", "https://")):
+        if src.startswith(("http://", "https://")):
             # urljoin returns an absolute URL as it is (re-joined from its parts when the
             # base shares its scheme), unless the base itself does not parse.
-            if (plain := _PLAIN_ABSOLUTE.fullmatch(address)) and self._base_parses():
+            if (plain := _PLAIN_ABSOLUTE.fullmatch(src)) and self._base_parses():
                 scheme, host, path = plain.groups()
-                return scheme + host.lower() + (path or "/") + query
-        elif address[:1] == "/":
-            if address[1:2] != "/" and _PLAIN_PATH.fullmatch(address):
+                return scheme + host.lower() + (path or "/")
+        elif src[:1] == "/":
+            if src[1:2] != "/" and _PLAIN_PATH.fullmatch(src):
                 if self._root is None:
                     self._root = _prefix(resolve_link("/", self._base), "/")
                 if self._root:
-                    return self._root + address + query
-        elif _PLAIN_PATH.fullmatch(address):
+                    return self._root + src
+        elif _PLAIN_PATH.fullmatch(src):
             if self._dir is None:
                 self._dir = _prefix(resolve_link("x", self._base), "/x")
             if self._dir:
-                return self._dir + address + query
+                return self._dir + src
         return resolve_link(src, self._base)
 
     def _base_parses(self) -> bool:
@@ -180,12 +169,6 @@ class _Resolver:
             except ValueError:
                 self._parses = False
         return self._parses
-
-
-def _plain_query(query: str) -> bool:
-    return _PLAIN_QUERY.fullmatch(query) is not None and not any(
-        _TRACKING.match(pair.partition("=")[0]) for pair in query.split("&")
-    )
 
 
 def _prefix(url: str | None, end: str) -> str:

@@ -590,20 +590,18 @@ def read_title(
     if selectors and (found := select_first(tree, selectors)):
         return found[1]
     title = _generic_title(tree, meta, url, page)
-    if (
-        title
-        and (dated := _DATE_PREFIX.match(title))
-        and len(_WORDS.findall(title[dated.end() :])) >= 2
-    ):
-        # "23.01.2022 - Headline": the date is the page's, printed before its headline.
-        return title[dated.end() :]
+    if title:
+        # "23.01.2022 - Headline": a first part that is all a date is the page's date,
+        # printed before its headline.
+        parts, _ = _split_title(title)
+        if (
+            len(parts) >= 2
+            and (dated := find_date(parts[0])) is not None
+            and dated[1] == parts[0]
+            and len(_WORDS.findall(" ".join(parts[1:]))) >= 2
+        ):
+            return _span(title, parts[1], parts[-1])
     return title
-
-
-# A full numeric date and a separator before a headline.
-_DATE_PREFIX: Final = re.compile(
-    r"(?:\d{1,2}\.\s?\d{1,2}\.\s?\d{4}|\d{4}-\d{2}-\d{2})\s*[-–—|:]\s+"
-)
 
 
 def _generic_title(
@@ -693,7 +691,8 @@ def _generic_title(
                         return chosen(heading, main if variant == heading.text else variant)
             # The heading, or one of its parts when that part agrees better with what the
             # page declares (a byline after a <br> inside the <h1>: "…の成否 編集委員 中沢克二").
-            score, text = 0.0, heading.main(references)
+            main = heading.main(references)
+            score, text = 0.0, main
             for kind, variant in heading.variants(site_names):
                 agree = max(
                     (
@@ -703,7 +702,7 @@ def _generic_title(
                     default=0.0,
                 )
                 if agree > score:
-                    score, text = agree, (heading.main(references) if kind == 0 else variant)
+                    score, text = agree, (main if kind == 0 else variant)
             threshold = 0.6 if rank == 0 else 0.8
             if score >= threshold and (best is None or score > best[0]):
                 best = (score, heading, text)
